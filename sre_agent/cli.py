@@ -1,0 +1,77 @@
+"""The command line: ``python -m sre_agent <command> ...``.
+
+Each sub-command lives in its own module and is imported only when used, so ``triage`` does not
+pay for ``ablate``'s plotting stack.  Bad input of any kind ends with one line on stderr and exit
+code 2; an unexpected failure with one line and exit code 1 (``SRE_AGENT_DEBUG=1`` shows the
+traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from .errors import InputError
+
+#: command -> (module, one-line help).  The module defines ``add_arguments(parser)`` and
+#: ``run(args) -> int``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "triage": ("sre_agent.commands.triage", "diagnose one incident from an alert"),
+    "simulate": ("sre_agent.simulator.cli", "build ITBench-Lite-format scenarios from ground truths"),
+    "eval": ("sre_agent.commands.evaluate", "triage every scenario of a folder and score it"),
+    "bench": ("sre_agent.commands.bench", "time and size the offline triage over a scenario folder"),
+    "mast": ("sre_agent.commands.mast", "label run traces with the 14 MAST failure modes"),
+    "ablate": ("sre_agent.commands.ablate", "run an ablation over fixes, model profiles and seeds"),
+    "serve": ("sre_agent.commands.serve", "receive Alertmanager webhooks and triage each alert group"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit 2 with one line (argparse's default prints usage too)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sre-agent", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        try:
+            importlib.import_module(module).add_arguments(p)
+        except ModuleNotFoundError as exc:  # a command whose module is not built yet
+            if exc.name and exc.name.startswith("sre_agent"):
+                p.set_defaults(_missing=str(exc))
+            else:
+                raise
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "_missing", None):
+        print(f"sre-agent: error: command {args.command!r} is not available: {args._missing}", file=sys.stderr)
+        return 2
+    try:
+        return int(importlib.import_module(args._module).run(args) or 0)
+    except InputError as exc:
+        print(f"sre-agent {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"sre-agent {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into a line
+        if os.environ.get("SRE_AGENT_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"sre-agent {args.command}: internal error: {type(exc).__name__}: {first}"
+              " (set SRE_AGENT_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
