@@ -1,0 +1,212 @@
+"""One cached analysis per investigation: the facade the tools read through."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from ..backends.base import ObservabilityBackend
+from ..models import Alert, K8sEvent, parse_map
+from .changes import Change, object_changes
+from .timeutil import parse_k8s_time
+from .topology import Ownership, build_ownership, shipped_architecture
+from .traces import TraceAnalysis, analyse_spans
+
+CHAOS_KINDS = {"networkchaos", "podchaos", "stresschaos", "httpchaos", "jvmchaos", "iochaos", "dnschaos",
+               "timechaos", "kernelchaos", "schedule", "workflow", "physicalmachinechaos", "awschaos", "gcpchaos"}
+INFRA_NAMESPACES = {"kube-system", "kube-public", "kube-node-lease", "prometheus", "monitoring", "clickhouse",
+                    "opentelemetry-collectors", "opentelemetry-operator", "cert-manager", "local-path-storage"}
+_POD_REF_RE = re.compile(r"\b([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9.-]*-[a-z0-9]{5,10}(?:-[a-z0-9]{5})?)\b")
+
+
+@dataclass
+class EventGroup:
+    involved: str      # namespace/Kind/name
+    reason: str
+    type: str
+    count: int
+    first: float
+    last: float
+    message: str
+    source: str
+
+
+class Analyzer:
+    """Lazily computed, cached views over a backend for one set of alerts."""
+
+    def __init__(self, backend: ObservabilityBackend, alerts: list[Alert]) -> None:
+        self.backend = backend
+        self.alerts = alerts
+
+    # -- time ------------------------------------------------------------------------------
+    @cached_property
+    def window(self) -> tuple[float, float]:
+        return self.backend.window()
+
+    @cached_property
+    def now(self) -> float:
+        return self.backend.now()
+
+    @cached_property
+    def onset(self) -> float:
+        """When the incident started to show: the earliest alert activation, else 15 min ago."""
+        start, end = self.window
+        times = [a.active_at for a in self.alerts if a.active_at]
+        t = min(times) if times else self.now - 900
+        # alerts fire after a "for:" delay; symptoms began a little earlier
+        t -= 180
+        lo = start + (end - start) * 0.25 if end > start else t
+        return max(t, lo) if end > start else t
+
+    # -- sources ---------------------------------------------------------------------------
+    @cached_property
+    def traces(self) -> TraceAnalysis | None:
+        analysis = analyse_spans(self.backend.spans(), self.onset)
+        return analysis if analysis.span_count else None
+
+    @cached_property
+    def ownership(self) -> Ownership:
+        return build_ownership(self.backend.list_objects())
+
+    @cached_property
+    def changes(self) -> list[Change]:
+        start = self.window[0]
+        out: list[Change] = []
+        for obj in self.backend.list_objects():
+            if obj.kind in ("Event", "Endpoints", "EndpointSlice", "Lease", "Node"):
+                continue
+            history = self.backend.object_history(obj.kind, obj.namespace, obj.name)
+            created = parse_k8s_time(obj.metadata.get("creationTimestamp"))
+            out.extend(object_changes(history, start + 60, created))
+        out.sort(key=lambda c: (c.time, c.entity))
+        return out
+
+    @cached_property
+    def event_groups(self) -> list[EventGroup]:
+        groups: dict[tuple[str, str], list[K8sEvent]] = defaultdict(list)
+        for ev in self.backend.events():
+            groups[(ev.involved.id, ev.reason)].append(ev)
+        out = []
+        for (inv, reason), evs in groups.items():
+            evs.sort(key=lambda e: e.time)
+            out.append(EventGroup(inv, reason, evs[-1].type, sum(max(1, e.count) for e in evs),
+                                  min((e.first_time or e.time) for e in evs), evs[-1].time,
+                                  evs[-1].message, evs[-1].source))
+        out.sort(key=lambda g: (g.first, g.involved, g.reason))
+        return out
+
+    @cached_property
+    def architecture(self) -> dict[str, Any]:
+        return shipped_architecture()
+
+    # -- naming ----------------------------------------------------------------------------
+    @cached_property
+    def namespace(self) -> str:
+        for a in self.alerts:
+            if a.namespace:
+                return a.namespace
+        return self.architecture.get("namespace", "otel-demo")
+
+    @cached_property
+    def service_names(self) -> set[str]:
+        names = set(self.architecture["calls"])
+        if self.traces:
+            names |= self.traces.services
+        names |= {o.name for o in self.backend.list_objects("Service")}
+        names |= {o.name for o in self.backend.list_objects("Deployment")}
+        return names
+
+    def service_of(self, entity: str) -> str:
+        """The application service an entity belongs to ('' if none)."""
+        parts = entity.split("/")
+        if len(parts) != 3:
+            return entity if entity in self.service_names else ""
+        ns, kind, name = parts
+        if kind in ("Service", "Deployment", "StatefulSet", "DaemonSet", "HorizontalPodAutoscaler"):
+            return name
+        if kind == "Pod":
+            return self.ownership.app_of_pod.get(entity) or self._strip_hash(name)
+        if kind == "ReplicaSet":
+            return self._strip_hash(name)
+        return ""
+
+    @staticmethod
+    def _strip_hash(name: str) -> str:
+        parts = name.split("-")
+        while len(parts) > 1 and (len(parts[-1]) in (5, 9, 10) and any(ch.isdigit() for ch in parts[-1]) or len(parts[-1]) == 5):
+            parts = parts[:-1]
+        return "-".join(parts)
+
+    def resolve(self, text: str) -> str:
+        """Turn a bare name or an id into an entity id, preferring real objects."""
+        text = (text or "").strip()
+        if text.count("/") == 2:
+            return text
+        ns = self.namespace
+        for kind in ("Service", "Deployment", "Pod", "ConfigMap", "StatefulSet"):
+            if f"{ns}/{kind}/{text}" in self.ownership.objects:
+                return f"{ns}/{kind}/{text}"
+        return f"{ns}/Service/{text}"
+
+    def entities_of_service(self, service: str) -> list[str]:
+        ns = self.namespace
+        out = [i for i in (f"{ns}/Service/{service}", f"{ns}/Deployment/{service}", f"{ns}/StatefulSet/{service}")
+               if i in self.ownership.objects]
+        out += sorted(p for p, app in self.ownership.app_of_pod.items() if app == service)
+        return out
+
+    # -- graph -----------------------------------------------------------------------------
+    def callees(self, service: str) -> list[str]:
+        static = self.architecture["calls"].get(service, [])
+        dynamic = self.traces.callees(service) if self.traces else []
+        return sorted(set(static) | set(dynamic))
+
+    def callers(self, service: str) -> list[str]:
+        static = [a for a, cs in self.architecture["calls"].items() if service in cs]
+        dynamic = self.traces.callers(service) if self.traces else []
+        return sorted(set(static) | set(dynamic))
+
+    def downstream(self, services: list[str], depth: int = 6) -> list[str]:
+        """Every service reachable from ``services`` along calls (themselves included)."""
+        seen = list(dict.fromkeys(services))
+        frontier = list(seen)
+        for _ in range(depth):
+            nxt = []
+            for s in frontier:
+                for c in self.callees(s) + self.architecture.get("consumers", {}).get(s, []):
+                    if c not in seen:
+                        seen.append(c)
+                        nxt.append(c)
+            frontier = nxt
+        return seen
+
+    @cached_property
+    def alert_services(self) -> list[str]:
+        out = []
+        for a in self.alerts:
+            subj = a.labels.get("service_name") or a.labels.get("service") or a.labels.get("deployment") or ""
+            if not subj and a.labels.get("pod"):
+                subj = self.service_of(f"{self.namespace}/Pod/{a.labels['pod']}")
+            if subj and subj not in out:
+                out.append(subj)
+        return out
+
+    @cached_property
+    def neighbourhood(self) -> list[str]:
+        """Services on the alerting services' call paths (callees, transitively) and their callers."""
+        base = self.alert_services
+        if not base:
+            return sorted(self.service_names)
+        down = self.downstream(base)
+        up = {c for s in base for c in self.callers(s)}
+        return sorted(set(down) | up)
+
+    def chaos_targets(self, message: str) -> list[str]:
+        """Pods named in a chaos controller message (``namespace/pod-name``)."""
+        return [f"{ns}/Pod/{name}" for ns, name in _POD_REF_RE.findall(message or "")]
+
+    def log_attributes(self, text: str) -> dict[str, Any]:
+        return parse_map(text)

@@ -1,0 +1,181 @@
+"""Trace analysis: per-service health, the call graph, and where errors originate.
+
+An error *originates* at a span that is an error while none of its children is: the deepest
+failing span of a chain.  A client span that failed with no child at all is a failed call
+toward its peer (``peer.service`` / ``server.address`` / messaging destination).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..models import Span
+
+_PEER_RE = re.compile(
+    r"'(peer\.service|server\.address|net\.peer\.name|rpc\.service|messaging\.destination\.name|"
+    r"messaging\.destination|db\.system|http\.host)':\s*'([^']*)'"
+)
+
+
+def peer_of(span: Span) -> str:
+    """The remote side a client/producer span talks to, from its attributes ('' if unknown)."""
+    found = dict(_PEER_RE.findall(span.attributes_text or ""))
+    for key in ("peer.service", "messaging.destination.name", "messaging.destination", "rpc.service",
+                "server.address", "net.peer.name", "http.host", "db.system"):
+        value = found.get(key, "")
+        if value:
+            value = value.split(":")[0]
+            if key == "rpc.service":
+                value = value.split(".")[-1]
+            return value
+    return ""
+
+
+@dataclass
+class ServiceWindowStats:
+    spans: int = 0
+    errors: int = 0
+    durations_ms: list[float] = field(default_factory=list)
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.spans if self.spans else 0.0
+
+    def p95(self) -> float:
+        if not self.durations_ms:
+            return 0.0
+        d = sorted(self.durations_ms)
+        return d[min(len(d) - 1, int(0.95 * len(d)))]
+
+
+@dataclass
+class EdgeStats:
+    calls: int = 0
+    errors: int = 0
+    durations_ms: list[float] = field(default_factory=list)
+    first_error: float | None = None
+
+    def p95(self) -> float:
+        if not self.durations_ms:
+            return 0.0
+        d = sorted(self.durations_ms)
+        return d[min(len(d) - 1, int(0.95 * len(d)))]
+
+
+@dataclass
+class TraceAnalysis:
+    """Everything the trace tools report, split into a baseline and an incident window."""
+
+    onset: float
+    baseline: dict[str, ServiceWindowStats]
+    incident: dict[str, ServiceWindowStats]
+    edges: dict[tuple[str, str], EdgeStats]           # incident window, caller -> callee
+    baseline_edges: dict[tuple[str, str], EdgeStats]
+    origins: Counter                                   # service -> originating error spans (incident)
+    origin_peers: Counter                              # (service, peer) -> failed calls without child
+    origin_messages: dict[str, Counter]                # service -> status messages of origins
+    error_spans: Counter                               # service -> all error spans (incident)
+    first_error: dict[str, float]
+    services: set[str]
+    span_count: int
+
+    def is_anomalous(self, service: str) -> bool:
+        inc = self.incident.get(service)
+        base = self.baseline.get(service, ServiceWindowStats())
+        if not inc or not inc.spans:
+            return False
+        if inc.error_rate >= max(0.05, 3 * base.error_rate) and inc.errors >= 5:
+            return True
+        bp, ip = base.p95(), inc.p95()
+        return bool(bp and ip > 3 * bp and ip - bp > 100)
+
+    def latency_ratio(self, service: str) -> float:
+        bp = self.baseline.get(service, ServiceWindowStats()).p95()
+        ip = self.incident.get(service, ServiceWindowStats()).p95()
+        return ip / bp if bp else 0.0
+
+    def callees(self, service: str) -> list[str]:
+        return sorted({c for (a, c) in self.edges if a == service} | {c for (a, c) in self.baseline_edges if a == service})
+
+    def callers(self, service: str) -> list[str]:
+        return sorted({a for (a, c) in self.edges if c == service} | {a for (a, c) in self.baseline_edges if c == service})
+
+
+def analyse_spans(spans: Iterable[Span], onset: float) -> TraceAnalysis:
+    """One pass over the spans (plus one over the error spans) builds the whole analysis."""
+    by_id: dict[str, Span] = {}
+    children_err: set[str] = set()
+    has_child: set[str] = set()
+    baseline: dict[str, ServiceWindowStats] = defaultdict(ServiceWindowStats)
+    incident: dict[str, ServiceWindowStats] = defaultdict(ServiceWindowStats)
+    error_list: list[Span] = []
+    services: set[str] = set()
+    n = 0
+    for s in spans:
+        n += 1
+        by_id[s.span_id] = s
+        services.add(s.service)
+        w = incident if s.start >= onset else baseline
+        st = w[s.service]
+        if s.kind in ("Server", "Consumer", "SPAN_KIND_SERVER", "SPAN_KIND_CONSUMER") or not s.parent_span_id:
+            st.spans += 1
+            if s.is_error:
+                st.errors += 1
+            st.durations_ms.append(s.duration_ns / 1e6)
+        if s.parent_span_id:
+            has_child.add(s.parent_span_id)
+            if s.is_error:
+                children_err.add(s.parent_span_id)
+        if s.is_error:
+            error_list.append(s)
+    edges: dict[tuple[str, str], EdgeStats] = defaultdict(EdgeStats)
+    baseline_edges: dict[tuple[str, str], EdgeStats] = defaultdict(EdgeStats)
+    for s in by_id.values():
+        parent = by_id.get(s.parent_span_id) if s.parent_span_id else None
+        if parent is not None and parent.service != s.service:
+            e = (edges if s.start >= onset else baseline_edges)[(parent.service, s.service)]
+            e.calls += 1
+            e.durations_ms.append(s.duration_ns / 1e6)
+            if s.is_error:
+                e.errors += 1
+                if e.first_error is None or s.start < e.first_error:
+                    e.first_error = s.start
+        elif s.kind in ("Client", "Producer", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER") and s.span_id not in has_child:
+            peer = peer_of(s)
+            if peer and peer != s.service:
+                e = (edges if s.start >= onset else baseline_edges)[(s.service, peer)]
+                e.calls += 1
+                e.durations_ms.append(s.duration_ns / 1e6)
+                if s.is_error:
+                    e.errors += 1
+                    if e.first_error is None or s.start < e.first_error:
+                        e.first_error = s.start
+    origins: Counter = Counter()
+    origin_peers: Counter = Counter()
+    origin_messages: dict[str, Counter] = defaultdict(Counter)
+    error_spans: Counter = Counter()
+    first_error: dict[str, float] = {}
+    for s in error_list:
+        if s.start < onset:
+            continue
+        error_spans[s.service] += 1
+        if s.service not in first_error or s.start < first_error[s.service]:
+            first_error[s.service] = s.start
+        if s.span_id in children_err:
+            continue
+        if s.kind in ("Client", "Producer", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER") and s.span_id not in has_child:
+            peer = peer_of(s)
+            if peer and peer != s.service:
+                origin_peers[(s.service, peer)] += 1
+        origins[s.service] += 1
+        if s.status_message:
+            origin_messages[s.service][s.status_message[:160]] += 1
+    return TraceAnalysis(
+        onset=onset, baseline=dict(baseline), incident=dict(incident), edges=dict(edges),
+        baseline_edges=dict(baseline_edges), origins=origins, origin_peers=origin_peers,
+        origin_messages=dict(origin_messages), error_spans=error_spans, first_error=first_error,
+        services=services, span_count=n,
+    )

@@ -1,0 +1,217 @@
+"""Run configuration: model profile, fix switches, budgets, context and tool limits.
+
+Layers, later wins: the packaged ``configs/default.yaml``; a user file (``--config``); the
+command-line overrides (``--fix NAME=on|off`` repeatable, ``--fix all=off``, ``--model``,
+``--seed``).  Model profiles are files ``configs/models/<name>.yaml`` (packaged, or in a
+``models/`` folder beside the user's config file).
+
+Example:
+    >>> cfg = load_config(fixes=["all=off", "loop_breaker=on"], model="clean", seed=3)
+    >>> cfg.fixes.loop_breaker, cfg.fixes.verification_gate, cfg.seed
+    (True, False, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+FIX_NAMES = (
+    "summarized_state", "termination_fsm", "verification_gate",
+    "action_consistency", "task_anchoring", "loop_breaker",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FixesConfig(_Strict):
+    """One switch per structural fix (see ``sre_agent.fixes``)."""
+
+    summarized_state: bool = True
+    termination_fsm: bool = True
+    verification_gate: bool = True
+    action_consistency: bool = True
+    task_anchoring: bool = True
+    loop_breaker: bool = True
+
+    def enabled(self) -> list[str]:
+        return [n for n in FIX_NAMES if getattr(self, n)]
+
+
+class BudgetsConfig(_Strict):
+    max_turns: int = Field(40, ge=1)
+    max_tool_calls: int = Field(60, ge=0)
+    max_wall_seconds: float = Field(300, gt=0)
+    max_tokens_per_call: int = Field(8000, ge=256)
+    max_tokens_per_run: int = Field(400000, ge=256)
+
+
+class ContextConfig(_Strict):
+    own_messages: int = Field(4, ge=0)
+    max_state_tokens: int = Field(3500, ge=200)
+
+
+class ToolsConfig(_Strict):
+    max_items: int = Field(25, ge=1)
+    max_chars: int = Field(6000, ge=200)
+
+
+class OpenAIConfig(_Strict):
+    model: str
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = 0.0
+    timeout_seconds: float = 60
+    max_retries: int = 3
+    model_info: dict[str, Any] | None = None
+
+
+class ModelProfile(_Strict):
+    """A model profile: the offline reasoner (optionally with injected failures) or an endpoint."""
+
+    name: str = "clean"
+    kind: Literal["offline", "openai", "replay"] = "offline"
+    description: str = ""
+    # Failure injection (offline profiles): MAST code -> probability per opportunity.
+    failure_rates: dict[str, float] = Field(default_factory=dict)
+    openai: OpenAIConfig | None = None
+    replay_file: str | None = None
+
+
+class RunConfig(_Strict):
+    model: ModelProfile = Field(default_factory=ModelProfile)
+    seed: int = 0
+    fixes: FixesConfig = Field(default_factory=FixesConfig)
+    budgets: BudgetsConfig = Field(default_factory=BudgetsConfig)
+    context: ContextConfig = Field(default_factory=ContextConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready summary for traces and reports (never any credential)."""
+        return {
+            "model": self.model.name, "model_kind": self.model.kind, "seed": self.seed,
+            "fixes": self.fixes.model_dump(), "budgets": self.budgets.model_dump(),
+            "context": self.context.model_dump(), "tools": self.tools.model_dump(),
+            "failure_rates": dict(sorted(self.model.failure_rates.items())),
+        }
+
+
+def _read_yaml(path: Path | Any, what: str) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{what} {path}: cannot be read ({exc.__class__.__name__})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{what} {path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what} {path}: expected a YAML mapping at the top level")
+    return data
+
+
+def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def packaged_configs() -> Any:
+    """The packaged ``configs/`` folder (a Traversable)."""
+    return resources.files("sre_agent.configs")
+
+
+def list_model_profiles(extra_dir: Path | None = None) -> list[str]:
+    names = {p.name[:-5] for p in packaged_configs().joinpath("models").iterdir() if p.name.endswith(".yaml")}
+    if extra_dir and extra_dir.is_dir():
+        names |= {p.stem for p in extra_dir.glob("*.yaml")}
+    return sorted(names)
+
+
+def load_model_profile(name: str, extra_dir: Path | None = None) -> ModelProfile:
+    """Load ``configs/models/<name>.yaml`` (a user ``models/`` folder first, then the package)."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ConfigError(f"model profile {name!r}: expected a profile name such as 'clean'")
+    candidates: list[Any] = []
+    if extra_dir is not None:
+        candidates.append(extra_dir / f"{name}.yaml")
+    candidates.append(packaged_configs().joinpath("models", f"{name}.yaml"))
+    for cand in candidates:
+        if cand.is_file():
+            data = _read_yaml(cand, "model profile")
+            try:
+                return ModelProfile(name=name, **data)
+            except ValidationError as exc:
+                raise ConfigError(f"model profile {cand}: {_first_error(exc)}") from None
+    raise ConfigError(f"model profile {name!r} not found; known profiles: {', '.join(list_model_profiles(extra_dir))}")
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err.get("loc", ()))
+    return f"{loc}: {err.get('msg', 'invalid')}" if loc else err.get("msg", "invalid")
+
+
+def parse_fix_overrides(items: Sequence[str]) -> dict[str, bool]:
+    """Parse ``NAME=on|off`` items (``all`` = every fix) into switch values, in order."""
+    out: dict[str, bool] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip().lower()
+        if not sep or value not in {"on", "off", "true", "false", "1", "0"}:
+            raise ConfigError(f"--fix {item!r}: expected NAME=on|off")
+        flag = value in {"on", "true", "1"}
+        if name == "all":
+            out.update({n: flag for n in FIX_NAMES})
+        elif name in FIX_NAMES:
+            out[name] = flag
+        else:
+            raise ConfigError(f"--fix {item!r}: unknown fix {name!r}; known: all, {', '.join(FIX_NAMES)}")
+    return out
+
+
+def load_config(
+    path: Path | None = None,
+    fixes: Sequence[str] = (),
+    model: str | None = None,
+    seed: int | None = None,
+) -> RunConfig:
+    """Build a :class:`RunConfig` from the packaged defaults, a user file and overrides."""
+    data = _read_yaml(packaged_configs().joinpath("default.yaml"), "default config")
+    user_models_dir = None
+    if path is not None:
+        path = Path(path)
+        data = _deep_merge(data, _read_yaml(path, "config file"))
+        user_models_dir = path.parent / "models"
+    if fixes:
+        data["fixes"] = {**(data.get("fixes") or {}), **parse_fix_overrides(fixes)}
+    if model is not None:
+        data["model"] = model
+    if seed is not None:
+        data["seed"] = seed
+    profile = data.get("model", "clean")
+    if isinstance(profile, str):
+        data["model"] = load_model_profile(profile, user_models_dir).model_dump()
+    elif isinstance(profile, dict):
+        data["model"] = {"name": "custom", **profile}
+    try:
+        return RunConfig(**data)
+    except ValidationError as exc:
+        raise ConfigError(f"config: {_first_error(exc)}") from None

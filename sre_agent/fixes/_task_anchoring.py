@@ -1,0 +1,37 @@
+"""task_anchoring (FM-2.3): the alert stays pinned in every context, and steps about entities
+unrelated to the alert's neighbourhood are rejected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import Fix, Intervention
+
+WORKLOAD_KINDS = {"Service", "Deployment", "Pod", "ReplicaSet", "StatefulSet", "DaemonSet"}
+
+
+class TaskAnchoring(Fix):
+    name = "task_anchoring"
+    mast = ("2.3",)
+
+    def related(self, orch: Any, target: str) -> bool:
+        """Is ``target`` (a service name or entity id) in the alert's neighbourhood, or surfaced by evidence?"""
+        an = orch.analyzer
+        hood = set(an.neighbourhood)
+        if target.count("/") == 2:
+            ns, kind, name = target.split("/")
+            if kind not in WORKLOAD_KINDS:
+                return any(f.entity == target for _, f in orch.state.findings()) or ns in (an.namespace,)
+            service = an.service_of(target) or name
+        else:
+            service = target
+        return service in hood
+
+    def check_tool_call(self, orch: Any, tool: str, args: dict[str, Any]) -> Intervention | None:
+        if not self.enabled:
+            return None
+        for key in ("service", "entity"):
+            value = args.get(key)
+            if isinstance(value, str) and value and not self.related(orch, value):
+                return self.intervention(f"{tool}({args})", f"rejected: {value} is outside the alert's neighbourhood")
+        return None

@@ -1,0 +1,69 @@
+"""verification_gate (FM-3.3, FM-3.2): a root cause enters the diagnosis only with tool-backed
+evidence that the orchestrator re-checks against the data itself: the entity exists, its anomaly
+is seen in at least one source (a tool result recorded in this run), and it lies upstream of the
+alerting entities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import Fix, Intervention
+
+MECHANISM_SIGNALS = {
+    "chaos_experiment", "feature_flag_change", "port_mismatch", "network_policy", "image_pull", "oomkilled",
+    "crashloop", "container_terminated", "container_waiting", "spec_changed", "data_changed", "created",
+    "no_endpoints", "pod_phase", "traffic_surge", "rescale", "scheduling", "evicted", "error_origin",
+    "unreachable_peer", "failing_callee", "slow_callee", "error_rate", "latency", "error_logs",
+    "connection_errors", "metric_anomaly",
+}
+
+
+def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
+    """The gate's own checks of one claimed root cause, against recorded tool results and the data."""
+    an = orch.analyzer
+    parts = entity.split("/")
+    if len(parts) != 3:
+        return [{"check": "entity_exists", "passed": False, "call_ids": []}]
+    ns, kind, name = parts
+    own = [(e, f) for e, f in orch.state.findings() if f.entity == entity]
+    exists = (entity in an.ownership.objects or any(g.involved == entity for g in an.event_groups)
+              or (kind == "Namespace" and any(o.namespace == name for o in an.ownership.objects.values())))
+    anomaly_calls = sorted({e.call_id for e, f in own if f.signal in MECHANISM_SIGNALS})
+    related = set()
+    for _, f in own:
+        related |= {an.service_of(r) or r.split("/")[-1] for r in f.related}
+    related.add(an.service_of(entity))
+    related.discard("")
+    alerting = an.alert_services
+    upstream = True
+    if alerting and kind != "Namespace":
+        reach = set(an.downstream(alerting)) | {c for s in alerting for c in an.callers(s)}
+        upstream = bool(related & reach)
+    if kind == "Namespace":
+        anomaly_calls = anomaly_calls or sorted({e.call_id for e in orch.state.evidence})[:3]
+    return [
+        {"check": "entity_exists", "passed": bool(exists), "call_ids": sorted({e.call_id for e, _ in own})[:4]},
+        {"check": "anomaly_observed", "passed": bool(anomaly_calls), "call_ids": anomaly_calls[:4]},
+        {"check": "upstream_of_alerts", "passed": upstream, "call_ids": []},
+    ]
+
+
+class VerificationGate(Fix):
+    name = "verification_gate"
+    mast = ("3.3", "3.2")
+
+    def review_verdicts(self, orch: Any, verdicts: list[dict[str, Any]]) -> list[Intervention]:
+        if not self.enabled:
+            return []
+        out = []
+        for v in verdicts:
+            checks = recheck(orch, v.get("entity", ""))
+            ok = all(c["passed"] for c in checks)
+            verdict = "confirmed" if ok else "rejected"
+            if v.get("verdict") != verdict:
+                out.append(self.intervention(v.get("entity", ""), f"verdict {v.get('verdict')!r} -> {verdict!r} after re-check: "
+                                             + ", ".join(f"{c['check']}={'ok' if c['passed'] else 'FAILED'}" for c in checks)))
+            v["verdict"] = verdict
+            v["checks"] = checks
+            v["by"] = "gate"
+        return out

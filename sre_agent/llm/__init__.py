@@ -1,0 +1,46 @@
+"""Model clients: the deterministic offline reasoner, failure-injecting profiles, replay, and any
+OpenAI-compatible endpoint through autogen-ext."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from autogen_core.models import ChatCompletionClient
+
+from ..config import ModelProfile
+from ..errors import ConfigError
+from .offline import OfflineReasoner
+
+
+def make_client(profile: ModelProfile, seed: int = 0) -> ChatCompletionClient:
+    """The chat-completion client a model profile describes."""
+    if profile.kind == "offline":
+        if profile.failure_rates:
+            from .profiles import FaultyReasoner
+            return FaultyReasoner(profile.name, profile.failure_rates, seed)
+        return OfflineReasoner()
+    if profile.kind == "replay":
+        from .replay import load_replay_client
+        if not profile.replay_file:
+            raise ConfigError(f"model profile {profile.name!r}: kind replay needs replay_file")
+        return load_replay_client(profile.replay_file)
+    if profile.kind == "openai":
+        cfg = profile.openai
+        if cfg is None:
+            raise ConfigError(f"model profile {profile.name!r}: kind openai needs an 'openai:' section")
+        key = os.environ.get(cfg.api_key_env)
+        if not key:
+            raise ConfigError(f"model profile {profile.name!r}: environment variable {cfg.api_key_env} is not set")
+        from autogen_ext.models.openai import OpenAIChatCompletionClient
+        kwargs: dict[str, Any] = {"model": cfg.model, "api_key": key, "temperature": cfg.temperature,
+                                  "timeout": cfg.timeout_seconds, "max_retries": cfg.max_retries}
+        if cfg.base_url:
+            kwargs["base_url"] = cfg.base_url
+        if cfg.model_info:
+            kwargs["model_info"] = cfg.model_info
+        return OpenAIChatCompletionClient(**kwargs)
+    raise ConfigError(f"model profile {profile.name!r}: unknown kind {profile.kind!r}")
+
+
+__all__ = ["OfflineReasoner", "make_client"]

@@ -1,0 +1,377 @@
+"""The offline reasoner's root-cause analysis: pure functions over what a model would see.
+
+Input is a :class:`View`: the alerts, the findings of every tool call visible in the model's
+context (from the rendered ``IncidentState`` or, without it, from the transcript), the steps
+already run, hypotheses and verdicts.  Nothing here touches a backend, a file or the ground
+truth: the reasoner knows only what the tools told it, plus the OpenTelemetry demo's
+architecture (the knowledge an SRE brings).
+
+The analysis:
+
+1. survey (alerts, service health, recent changes, events);
+2. walk from the alerting services down the call graph while errors originate further down;
+3. drill into the deepest anomalous services (logs, metrics, their objects);
+4. score candidate mechanisms (chaos experiments, feature-flag and spec changes, network
+   policies, failing pods, port mismatches ...) by signal strength x link to the anomalous
+   services x timing, and fall back to the deepest anomalous component whose own
+   dependencies are healthy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+ANOMALY_SIGNALS = {
+    "error_origin": 1.0, "unreachable_peer": 0.9, "failing_callee": 0.7, "slow_callee": 0.6,
+    "error_rate": 0.5, "latency": 0.5, "error_logs": 0.5, "connection_errors": 0.4, "metric_anomaly": 0.35,
+}
+#: mechanism signal -> base strength as a root cause
+MECHANISM_SIGNALS = {
+    "chaos_experiment": 1.0, "feature_flag_change": 0.95, "port_mismatch": 0.95, "network_policy": 0.85,
+    "image_pull": 0.9, "oomkilled": 0.8, "crashloop": 0.75, "container_terminated": 0.7, "container_waiting": 0.7,
+    "spec_changed": 0.7, "data_changed": 0.45, "created": 0.4, "no_endpoints": 0.6, "pod_phase": 0.5,
+    "traffic_surge": 0.75, "rescale": 0.3, "scheduling": 0.6, "evicted": 0.5,
+}
+CHAOS_KINDS = {"networkchaos", "podchaos", "stresschaos", "httpchaos", "jvmchaos", "iochaos", "dnschaos", "timechaos", "schedule"}
+SURVEY = [("get_alerts", {}), ("service_health", {}), ("recent_changes", {}), ("get_events", {})]
+MAX_WALK = 10
+MAX_DRILL = 3
+
+
+def canonical(tool: str, args: dict[str, Any]) -> str:
+    """A stable identity for a tool call (name + sorted arguments)."""
+    return tool + json.dumps(args or {}, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class Call:
+    call_id: str
+    tool: str
+    args: dict[str, Any]
+    summary: str
+    findings: list[dict[str, Any]]
+
+
+@dataclass
+class View:
+    """What the reasoner can see of the investigation."""
+
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)
+    hypotheses: list[dict[str, Any]] = field(default_factory=list)
+    verdicts: dict[str, str] = field(default_factory=dict)
+    ruled_out: list[str] = field(default_factory=list)
+    namespace: str = "otel-demo"
+    neighbourhood: list[str] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+    def findings(self) -> list[dict[str, Any]]:
+        return [f | {"call_id": c.call_id} for c in self.calls for f in c.findings]
+
+    def data_of(self, tool: str) -> list[Call]:
+        return [c for c in self.calls if c.tool == tool]
+
+
+def svc(entity: str) -> str:
+    """The service name an entity id points at (name for Service/Deployment, else the name)."""
+    parts = entity.split("/")
+    return parts[-1] if parts else entity
+
+
+def _kind(entity: str) -> str:
+    parts = entity.split("/")
+    return parts[1] if len(parts) == 3 else ""
+
+
+def alert_services(view: View) -> list[str]:
+    out: list[str] = []
+    for a in view.alerts:
+        s = a.get("subject") or ""
+        if s and s not in out and not a.get("namespace_level"):
+            out.append(svc(s))
+    return out
+
+
+# -- scoring ------------------------------------------------------------------------------
+def service_scores(view: View) -> dict[str, float]:
+    """How strongly each service looks like where the trouble is (not where it shows)."""
+    scores: dict[str, float] = {}
+    for f in view.findings():
+        sig = f.get("signal")
+        if sig not in ANOMALY_SIGNALS:
+            continue
+        ent = f["entity"]
+        kind = _kind(ent)
+        if kind not in ("Service", "Deployment", "Pod", ""):
+            continue
+        name = svc(ent) if kind != "Pod" else _pod_service(ent)
+        w = float(f.get("weight", 0.5)) * ANOMALY_SIGNALS[sig]
+        scores[name] = scores.get(name, 0.0) + w
+    # errors that merely pass through: a service whose failing callee originates errors
+    for f in view.findings():
+        if f.get("signal") in ("failing_callee", "unreachable_peer"):
+            for rel in f.get("related", []):
+                caller = svc(rel)
+                if caller in scores:
+                    scores[caller] *= 0.6
+    return scores
+
+
+def _pod_service(pod_entity: str) -> str:
+    name = svc(pod_entity)
+    parts = name.split("-")
+    while len(parts) > 1 and any(ch.isdigit() for ch in parts[-1]) or (len(parts) > 1 and len(parts[-1]) == 5):
+        parts = parts[:-1]
+        if len(parts) <= 1:
+            break
+    return "-".join(parts)
+
+
+def mechanism_candidates(view: View) -> list[dict[str, Any]]:
+    """Scored root-cause candidates: mechanisms linked to anomalous services, best first."""
+    scores = service_scores(view)
+    anomalous = {s for s, v in scores.items() if v >= 0.25}
+    alerting = set(alert_services(view))
+    neighbourhood = set(view.neighbourhood) or anomalous | alerting
+    onset = min((a.get("active_at") or 0 for a in view.alerts if a.get("active_at")), default=None)
+    cands: dict[str, dict[str, Any]] = {}
+    for f in view.findings():
+        sig = f.get("signal")
+        if sig not in MECHANISM_SIGNALS:
+            continue
+        ent = f["entity"]
+        related = [svc(r) if _kind(r) != "Pod" else _pod_service(r) for r in f.get("related", [])]
+        if _kind(ent) == "Pod":
+            related.append(_pod_service(ent))
+        elif _kind(ent) in ("Service", "Deployment", "StatefulSet"):
+            related.append(svc(ent))
+        related = [r for r in related if r]
+        if any(r in anomalous for r in related):
+            link = 0.6 + 0.4 * min(1.0, max(scores.get(r, 0.0) for r in related))
+        elif any(r in neighbourhood for r in related):
+            link = 0.45
+        elif not related:
+            link = 0.5 if sig in ("chaos_experiment", "feature_flag_change") else 0.2
+        else:
+            link = 0.15
+        t = f.get("time")
+        timing = 0.7
+        if t is not None and onset is not None:
+            lead = onset - t
+            timing = 1.0 if -300 <= lead <= 1800 else 0.35 if lead > 1800 else 0.6
+        score = MECHANISM_SIGNALS[sig] * float(f.get("weight", 0.5)) ** 0.5 * link * timing
+        if ent in view.ruled_out:
+            continue
+        c = cands.setdefault(ent, {"entity": ent, "score": 0.0, "signals": [], "evidence": [], "related": set()})
+        c["score"] = max(c["score"], score) + 0.05 * (score > 0.2)
+        c["signals"].append(sig)
+        c["evidence"].append(f["call_id"])
+        c["related"].update(related)
+    out = []
+    for c in cands.values():
+        c["related"] = sorted(c["related"])
+        c["evidence"] = sorted(set(c["evidence"]), key=_call_order)
+        c["signals"] = sorted(set(c["signals"]))
+        c["score"] = round(min(c["score"], 1.0), 4)
+        out.append(c)
+    out.sort(key=lambda c: (-c["score"], c["entity"]))
+    return _prefer_controllers(out, view)
+
+
+def _call_order(call_id: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in call_id if ch.isdigit())
+    return (int(digits) if digits else 0, call_id)
+
+
+def _prefer_controllers(cands: list[dict[str, Any]], view: View) -> list[dict[str, Any]]:
+    """A chaos Schedule that spawned an experiment stands for it (as a Deployment for its pods)."""
+    schedules = [c for c in cands if _kind(c["entity"]).lower() == "schedule"]
+    for sch in schedules:
+        base = svc(sch["entity"])
+        for c in cands:
+            if c is not sch and _kind(c["entity"]).lower() in CHAOS_KINDS and svc(c["entity"]).startswith(base):
+                sch["score"] = max(sch["score"], c["score"]) + 0.01
+                sch["related"] = sorted(set(sch["related"]) | set(c["related"]))
+                c["score"] = round(c["score"] * 0.5, 4)
+                c["child_of"] = sch["entity"]
+    cands.sort(key=lambda c: (-c["score"], c["entity"]))
+    return cands
+
+
+def deepest_anomalous(view: View) -> list[tuple[str, float]]:
+    scores = service_scores(view)
+    return sorted(((s, v) for s, v in scores.items() if v >= 0.25), key=lambda kv: (-kv[1], kv[0]))
+
+
+# -- the planner --------------------------------------------------------------------------
+def next_steps(view: View) -> list[tuple[str, dict[str, Any], str]]:
+    """The investigation steps still worth running, in order."""
+    steps: list[tuple[str, dict[str, Any], str]] = []
+
+    def want(tool: str, args: dict[str, Any], why: str) -> None:
+        key = canonical(tool, args)
+        if key not in view.done and all(canonical(t, a) != key for t, a, _ in steps):
+            steps.append((tool, args, why))
+
+    for tool, args in SURVEY:
+        want(tool, args, "survey: what fires, what is unhealthy, what changed")
+    if any(canonical(t, a) not in view.done for t, a in SURVEY):
+        return steps
+    for s in alert_services(view):
+        want("trace_errors", {"service": s}, f"where do the errors of alerting service {s} originate")
+        want("call_graph", {"service": s}, f"dependencies of alerting service {s}")
+    if steps:
+        return steps
+    # walk down: follow services where errors originate or that callers fail to reach
+    walked = {c.args.get("service") for c in view.calls if c.tool in ("trace_errors", "call_graph")}
+    ranked = deepest_anomalous(view)
+    for s, _ in ranked:
+        if s not in walked and len(walked) < MAX_WALK and (not view.neighbourhood or s in view.neighbourhood):
+            want("trace_errors", {"service": s}, f"does {s} originate errors or pass them on")
+            want("call_graph", {"service": s}, f"what {s} depends on")
+    if steps:
+        return steps
+    # drill into the deepest anomalous services and the changed objects linked to them
+    for s, _ in ranked[:MAX_DRILL]:
+        want("search_logs", {"service": s}, f"error messages of {s}")
+        want("metric_anomalies", {"entity": s}, f"resource and traffic anomalies of {s}")
+        want("describe", {"entity": f"{view.namespace}/Service/{s}"}, f"is the Service {s} wired to its pods")
+    for c in mechanism_candidates(view)[:4]:
+        if _kind(c["entity"]).lower() not in CHAOS_KINDS:
+            want("describe", {"entity": c["entity"]}, f"details of candidate {c['entity']}")
+    return steps
+
+
+def hypotheses(view: View) -> list[dict[str, Any]]:
+    """Ranked hypotheses from the current evidence."""
+    cands = mechanism_candidates(view)
+    out = []
+    for c in cands[:6]:
+        if c["score"] < 0.2:
+            continue
+        out.append({"entity": c["entity"], "mechanism": "+".join(c["signals"]), "score": c["score"],
+                    "evidence": c["evidence"][:6], "related": c["related"], "reason": _reason(c)})
+    if not out or out[0]["score"] < 0.35:
+        # no mechanism stands out: blame the deepest anomalous component itself
+        for s, v in deepest_anomalous(view)[:1]:
+            ev = sorted({f["call_id"] for f in view.findings() if svc(f["entity"]) == s}, key=_call_order)[:6]
+            out.insert(0, {"entity": f"{view.namespace}/Deployment/{s}", "mechanism": "deepest anomalous component",
+                           "score": round(min(0.9, 0.3 + v / 3), 4), "evidence": ev, "related": [s],
+                           "reason": f"{s} is where errors originate and its dependencies look healthy"})
+    if not out and all(a.get("namespace_level") for a in view.alerts) and view.alerts:
+        ns = view.namespace
+        out.append({"entity": f"{ns}/Namespace/{ns}", "mechanism": "namespace-level alert with no anomalous component",
+                    "score": 0.5, "evidence": [c.call_id for c in view.calls[:4]], "related": [],
+                    "reason": "the alerts concern the namespace as a whole and no component shows a fault"})
+    return out
+
+
+def _reason(c: dict[str, Any]) -> str:
+    rel = ", ".join(c["related"][:4])
+    return f"{', '.join(c['signals'])}" + (f", acting on {rel}" if rel else "")
+
+
+def root_causes(hyps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The hypotheses to report as root causes: the best, and those nearly as good of its kind."""
+    if not hyps:
+        return []
+    top = hyps[0]
+    out = [top]
+    for h in hyps[1:]:
+        if h["score"] >= 0.8 * top["score"] and (_kind(h["entity"]) == _kind(top["entity"]) or h["score"] >= 0.95 * top["score"]):
+            out.append(h)
+    return out
+
+
+def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
+    """The planner's turn: hypotheses, the next steps, and whether to verify."""
+    steps = next_steps(view)
+    hyps = hypotheses(view)
+    if steps:
+        return {"action": "investigate", "hypotheses": hyps,
+                "steps": [{"tool": t, "args": a, "why": w} for t, a, w in steps[:max_steps]]}
+    roots = [h["entity"] for h in root_causes(hyps)]
+    verdict_known = roots and all(view.verdicts.get(r) in ("confirmed", "rejected") for r in roots)
+    confirmed = [r for r in roots if view.verdicts.get(r) == "confirmed"]
+    action = "conclude" if verdict_known and confirmed else "verify"
+    return {"action": action, "hypotheses": hyps, "steps": [], "root_causes": roots}
+
+
+# -- the verifier -------------------------------------------------------------------------
+def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check each claimed root cause against the evidence in view; a verdict per claim."""
+    findings = view.findings()
+    scores = service_scores(view)
+    alerting = set(alert_services(view))
+    verdicts = []
+    for claim in claims:
+        ent = claim["entity"]
+        own = [f for f in findings if f["entity"] == ent]
+        exists = bool(own) or _kind(ent) == "Namespace"
+        anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS]
+        related = set(claim.get("related", []))
+        upstream = (not alerting) or bool(related & (set(scores) | alerting)) or svc(ent) in scores or _kind(ent) == "Namespace"
+        checks = [
+            {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own}, key=_call_order)[:4]},
+            {"check": "anomaly_observed", "passed": bool(anomaly) or _kind(ent) == "Namespace", "evidence": sorted(set(anomaly), key=_call_order)[:4]},
+            {"check": "upstream_of_alerts", "passed": upstream, "evidence": []},
+        ]
+        ok = all(c["passed"] for c in checks)
+        verdicts.append({"entity": ent, "verdict": "confirmed" if ok else "rejected", "checks": checks,
+                         "reason": "all checks passed" if ok else "failed: " + ", ".join(c["check"] for c in checks if not c["passed"])})
+    return verdicts
+
+
+# -- the summarizer -----------------------------------------------------------------------
+def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Evidence items from raw tool results (the tool JSON already carries findings)."""
+    evidence = []
+    questions = []
+    for r in results:
+        evidence.append({"call_id": r.get("call_id", ""), "tool": r.get("tool", ""), "summary": r.get("summary", r.get("error", "")),
+                         "findings": r.get("findings", [])})
+        if r.get("missing"):
+            questions.append(f"{r.get('tool')}: no data from {', '.join(r['missing'])}")
+    return {"evidence": evidence, "open_questions": questions}
+
+
+def propagation(view: View, roots: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Edges from each root cause up the call graph to the alerting services."""
+    edges: list[dict[str, str]] = []
+    callers_of: dict[str, set[str]] = {}
+    for f in view.findings():
+        if f.get("signal") in ("failing_callee", "unreachable_peer", "slow_callee"):
+            callee = svc(f["entity"])
+            for rel in f.get("related", []):
+                callers_of.setdefault(callee, set()).add(svc(rel))
+    ns = view.namespace
+    for root in roots:
+        start = [r for r in root.get("related", [])] or [svc(root["entity"])]
+        for s in start:
+            first = f"{ns}/Service/{s}"
+            if first != root["entity"]:
+                edges.append({"source": root["entity"], "target": first, "condition": root.get("mechanism", ""),
+                              "effect": f"{s} degraded"})
+            frontier, seen = [s], {s}
+            while frontier:
+                nxt = []
+                for cur in frontier:
+                    for caller in sorted(callers_of.get(cur, ())):
+                        if caller in seen:
+                            continue
+                        seen.add(caller)
+                        edges.append({"source": f"{ns}/Service/{cur}", "target": f"{ns}/Service/{caller}",
+                                      "condition": f"{cur} failing or slow", "effect": f"{caller} sees errors from {cur}"})
+                        nxt.append(caller)
+                frontier = nxt
+    unique = []
+    keys = set()
+    for e in edges:
+        k = (e["source"], e["target"])
+        if k not in keys:
+            keys.add(k)
+            unique.append(e)
+    return unique

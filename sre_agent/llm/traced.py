@@ -1,0 +1,71 @@
+"""A model-client wrapper that counts every call's context (tokens), records it in the trace, and
+holds the per-call and per-run token budgets.  It sits in the orchestration layer, so it works
+the same for the offline reasoner, a replayed client and a real LLM."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any
+
+from autogen_core import CancellationToken
+from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, ModelInfo, RequestUsage
+from autogen_core.tools import Tool, ToolSchema
+
+from .offline import count_message_tokens
+
+
+class TracedClient(ChatCompletionClient):
+    """Delegates to ``inner``; counts tokens with :func:`count_message_tokens`."""
+
+    component_type = "model"
+
+    def __init__(self, inner: ChatCompletionClient, agent: str, orch: Any) -> None:
+        self._inner = inner
+        self._agent = agent
+        self._orch = orch
+
+    async def create(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = (),
+                     tool_choice: Any = "auto", json_output: Any = None, extra_create_args: Mapping[str, Any] = {},
+                     cancellation_token: CancellationToken | None = None) -> CreateResult:
+        orch = self._orch
+        tokens = count_message_tokens(messages, tools)
+        orch.model_calls += 1
+        orch.total_tokens += tokens
+        orch.max_context_tokens = max(orch.max_context_tokens, tokens)
+        kwargs: dict[str, Any] = {"tools": tools, "extra_create_args": extra_create_args, "cancellation_token": cancellation_token}
+        if json_output is not None:
+            kwargs["json_output"] = json_output
+        if tool_choice != "auto":
+            kwargs["tool_choice"] = tool_choice
+        result = await self._inner.create(messages, **kwargs)
+        out = result.content if isinstance(result.content, str) else json.dumps([c.model_dump() for c in result.content], sort_keys=True)
+        orch.trace.emit("model_call", agent=self._agent, role=self._agent, context_tokens=tokens,
+                        messages=len(messages), output=out[:400])
+        return result
+
+    async def create_stream(self, messages: Sequence[LLMMessage], **kwargs: Any) -> AsyncGenerator[str | CreateResult, None]:
+        yield await self.create(messages, **kwargs)
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+    def actual_usage(self) -> RequestUsage:
+        return self._inner.actual_usage()
+
+    def total_usage(self) -> RequestUsage:
+        return self._inner.total_usage()
+
+    def count_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()) -> int:
+        return count_message_tokens(messages, tools)
+
+    def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()) -> int:
+        return self._orch.config.budgets.max_tokens_per_call - count_message_tokens(messages, tools)
+
+    @property
+    def capabilities(self) -> Any:  # type: ignore[override]
+        return self._inner.capabilities
+
+    @property
+    def model_info(self) -> ModelInfo:
+        return self._inner.model_info

@@ -1,0 +1,108 @@
+"""The diagnosis, read from the state: ``agent_output.json`` (ITBench-Lite answer format) and
+the Markdown report (root causes with confidence, propagation chain, evidence per claim citing
+tool-call ids, ruled-out hypotheses, read-only next steps)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import RunConfig
+
+NEXT_STEPS = {
+    "chaos": "kubectl get {kind} {name} -n {ns} -o yaml  (inspect the experiment and its selector)",
+    "ConfigMap": "kubectl get configmap {name} -n {ns} -o yaml  (compare with the previous revision)",
+    "Deployment": "kubectl rollout history deployment/{name} -n {ns}  (what changed, when)",
+    "Service": "kubectl get service {name} -n {ns} -o yaml; kubectl get endpoints {name} -n {ns}",
+    "Pod": "kubectl describe pod {name} -n {ns}; kubectl logs {name} -n {ns} --previous",
+    "NetworkPolicy": "kubectl describe networkpolicy {name} -n {ns}",
+    "HorizontalPodAutoscaler": "kubectl describe hpa {name} -n {ns}",
+    "Namespace": "kubectl top pods -n {name}; review the cost alert's query and threshold",
+}
+
+
+def diagnosed(orch: Any) -> list[Any]:
+    """The root causes that enter the diagnosis: confirmed ones; without the verification gate,
+    the planner's claims also pass on the model's word."""
+    state = orch.state
+    confirmed = state.confirmed()
+    if confirmed or orch.fixes["verification_gate"].enabled:
+        return confirmed
+    claims = getattr(orch, "root_claims", []) or []
+    return [h for h in state.hypotheses if h.entity in claims and h.status != "rejected"] or \
+        sorted((h for h in state.hypotheses if h.status != "rejected"), key=lambda h: -h.score)[:1]
+
+
+def _evidence_lines(orch: Any, entity: str, call_ids: list[str]) -> list[str]:
+    items = [e for e in orch.state.evidence if e.call_id in set(call_ids)] or orch.state.evidence_for(entity)[:4]
+    return [f"[{e.call_id}] {e.tool}: {e.summary}" for e in items[:6]]
+
+
+def build_agent_output(orch: Any) -> dict[str, Any]:
+    state = orch.state
+    roots = diagnosed(orch)
+    entities = []
+    for h in roots:
+        entities.append({"id": h.entity, "contributing_factor": True, "confidence": round(min(1.0, h.score), 3),
+                         "reasoning": f"{h.mechanism}: {h.reason}".strip(": "),
+                         "evidence": _evidence_lines(orch, h.entity, h.evidence)})
+    root_ids = {h.entity for h in roots}
+    for e in state.propagation:
+        for ent in (e.source, e.target):
+            if ent not in root_ids and all(x["id"] != ent for x in entities):
+                entities.append({"id": ent, "contributing_factor": False, "reasoning": "on the propagation chain",
+                                 "evidence": _evidence_lines(orch, ent, [])[:2]})
+    propagations = [e.model_dump() for e in state.propagation if e.source in root_ids or any(
+        x["id"] == e.source for x in entities)]
+    return {
+        "entities": entities,
+        "propagations": propagations,
+        "alerts_explained": [{"alert": a.name, "key": a.key, "explanation": a.explanation, "explained": bool(a.explained)}
+                             for a in state.alerts],
+        "incomplete": state.incomplete,
+        "incomplete_reason": state.incomplete_reason,
+        "missing_sources": state.missing_sources,
+    }
+
+
+def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
+    state = orch.state
+    lines = ["# Incident diagnosis", ""]
+    alerts = ", ".join(f"{a.name} on {a.subject or a.namespace or 'the cluster'}" for a in state.alerts)
+    lines += [f"**Alerts:** {alerts}", "",
+              f"**Model:** {config.model.name} · **fixes on:** {', '.join(config.fixes.enabled()) or 'none'} · "
+              f"**stop:** {orch.stop_reason} · {orch.tool_calls} tool calls, {orch.model_calls} model calls", ""]
+    if state.incomplete:
+        lines += [f"> **Incomplete diagnosis:** {state.incomplete_reason or 'exit criteria not met'}", ""]
+    if state.missing_sources:
+        lines += [f"> **Missing evidence:** no usable data from {', '.join(state.missing_sources)}", ""]
+    lines += ["## Root causes", ""]
+    roots = [e for e in out["entities"] if e["contributing_factor"]]
+    if not roots:
+        lines += ["No root cause could be confirmed.", ""]
+    for i, e in enumerate(roots, 1):
+        lines += [f"{i}. **{e['id']}** (confidence {e.get('confidence', 0):.2f}): {e['reasoning']}"]
+        for ev in e["evidence"]:
+            lines.append(f"   - {ev}")
+    lines += ["", "## Propagation chain", ""]
+    if out["propagations"]:
+        for p in out["propagations"]:
+            lines.append(f"- {p['source']} → {p['target']}: {p['effect']}")
+    else:
+        lines.append("- (none established)")
+    lines += ["", "## Alerts", ""]
+    for a in out["alerts_explained"]:
+        lines.append(f"- {a['alert']}: {'explained — ' + a['explanation'] if a['explained'] else 'not explained'}")
+    lines += ["", "## Ruled out", ""]
+    ruled = [h for h in state.hypotheses if h.status == "rejected"]
+    lines += [f"- {h.entity}: {h.mechanism}" for h in ruled] or ["- (nothing)"]
+    lines += ["", "## Next steps (read-only)", ""]
+    for e in roots:
+        ns, kind, name = e["id"].split("/")
+        key = "chaos" if kind.lower().endswith("chaos") or kind == "Schedule" else kind
+        tmpl = NEXT_STEPS.get(key)
+        if tmpl:
+            lines.append(f"- `{tmpl.format(kind=kind.lower(), name=name, ns=ns)}`")
+    if not roots:
+        lines.append("- widen the investigation: `kubectl get events -A --sort-by=.lastTimestamp`")
+    lines.append("")
+    return "\n".join(lines)

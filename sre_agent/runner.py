@@ -1,0 +1,98 @@
+"""Run one triage end to end: alert -> IncidentState -> tool calls -> evidence -> diagnosis.
+
+Example (offline, on a simulated scenario)::
+
+    from sre_agent.runner import run_triage
+    result = run_triage(alert=Path("Scenario-2/alerts"), output_dir=Path("run"))
+    print(result.agent_output["entities"][0]["id"])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .config import RunConfig, load_config
+from .errors import InputError
+from .models import Alert
+from .trace import TraceWriter
+
+
+@dataclass
+class TriageResult:
+    agent_output: dict[str, Any]
+    output_dir: Path
+    report_md: str
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def default_output_dir() -> Path:
+    return Path("sre-agent-runs") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _open_backend(snapshot: Path | None) -> Any:
+    from .snapshot import SnapshotBackend, is_scenario_dir
+    if snapshot is None:
+        raise InputError("no snapshot: pass --snapshot DIR (an ITBench-Lite scenario folder), or an alert file inside one")
+    snapshot = Path(snapshot)
+    if not snapshot.is_dir():
+        raise InputError(f"--snapshot {snapshot}: not a folder")
+    if not is_scenario_dir(snapshot):
+        raise InputError(f"--snapshot {snapshot}: not an ITBench-Lite scenario folder (expected alerts/, *_raw.tsv files)")
+    return SnapshotBackend(snapshot)
+
+
+def run_triage(
+    alert: Path | None = None,
+    snapshot: Path | None = None,
+    output_dir: Path | None = None,
+    config: RunConfig | None = None,
+    backend: Any = None,
+    alerts: list[Alert] | None = None,
+) -> TriageResult:
+    """Triage one incident; writes agent_output.json, report.md and trace.jsonl into output_dir."""
+    from .alerts import load_alert_input
+
+    config = config or load_config()
+    started = time.monotonic()
+    source = "alerts"
+    if alerts is None:
+        if alert is None:
+            raise InputError("no alert given")
+        parsed = load_alert_input(Path(alert))
+        alerts = list(parsed.alerts)
+        source = str(alert)
+        if snapshot is None and backend is None:
+            snapshot = parsed.scenario_dir
+    if backend is None:
+        backend = _open_backend(snapshot)
+    if not alerts:
+        alerts = list(backend.alerts())
+    if not alerts:
+        raise InputError(f"{source}: no firing alert to triage")
+    output_dir = Path(output_dir) if output_dir else default_output_dir()
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--output-dir {output_dir}: cannot be created ({exc.strerror})") from None
+    with open(output_dir / "trace.jsonl", "w", encoding="utf-8") as sink:
+        trace = TraceWriter(sink)
+        from .team import run_team
+        orch = asyncio.run(run_team(backend, alerts, config, trace, snapshot_name=str(snapshot or getattr(backend, "name", ""))))
+    from .report import build_agent_output, build_report
+    agent_output = build_agent_output(orch)
+    stats = {
+        "wall_s": round(time.monotonic() - started, 4), "model_calls": orch.model_calls, "tool_calls": orch.tool_calls,
+        "steps": orch.turns, "max_context_tokens": orch.max_context_tokens, "total_tokens": orch.total_tokens,
+        "incomplete": orch.state.incomplete, "stop_reason": orch.stop_reason,
+    }
+    report = build_report(orch, agent_output, config)
+    (output_dir / "agent_output.json").write_text(json.dumps(agent_output, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (output_dir / "report.md").write_text(report, encoding="utf-8")
+    (output_dir / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return TriageResult(agent_output=agent_output, output_dir=output_dir, report_md=report, stats=stats)

@@ -1,0 +1,87 @@
+"""The planner / investigator / verifier team on autogen-agentchat.
+
+Turn order is decided by code (:meth:`Orchestrator.select`), the agents coordinate through the
+shared ``IncidentState``, and the run ends through :class:`RunTermination` (composable with
+``|`` and ``&`` like any autogen termination condition).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autogen_agentchat.agents import AssistantAgent
+from autogen_agentchat.conditions import MaxMessageTermination
+from autogen_agentchat.teams import SelectorGroupChat
+
+from ..config import RunConfig
+from ..llm import make_client
+from ..llm.traced import TracedClient
+from ..models import Alert
+from ..prompts_loader import load_prompt
+from ..trace import TraceWriter
+from ._orchestrator import GuardedWorkbench, Orchestrator, RunTermination
+
+
+def build_team(orch: Orchestrator) -> SelectorGroupChat:
+    """Three AssistantAgents sharing the orchestrator's state, in a code-ordered SelectorGroupChat."""
+    planner = AssistantAgent("planner", TracedClient(orch.client, "planner", orch), system_message=load_prompt("planner"),
+                             model_context=orch.context_for("planner"), description="plans hypotheses and next steps")
+    investigator = AssistantAgent(
+        "investigator", TracedClient(orch.client, "investigator", orch), system_message=load_prompt("investigator"),
+        model_context=orch.context_for("investigator"), workbench=GuardedWorkbench(orch), reflect_on_tool_use=False,
+        max_tool_iterations=1, tool_call_summary_formatter=orch.broadcast_line, description="runs read-only tool calls")
+    verifier = AssistantAgent("verifier", TracedClient(orch.client, "verifier", orch), system_message=load_prompt("verifier"),
+                              model_context=orch.context_for("verifier"), description="checks claims against evidence")
+    limit = MaxMessageTermination(orch.config.budgets.max_turns + 1)
+    return SelectorGroupChat(
+        [planner, investigator, verifier], model_client=orch.client, selector_func=orch.select,
+        termination_condition=RunTermination(orch) | limit, allow_repeated_speaker=True,
+    )
+
+
+async def run_team(backend: Any, alerts: list[Alert], config: RunConfig, trace: TraceWriter,
+                   snapshot_name: str = "") -> Orchestrator:
+    """Run the team to its end and return the orchestrator (state, counters, trace)."""
+    client = make_client(config.model, config.seed)
+    orch = Orchestrator(backend, alerts, config, client, trace)
+    trace.emit("run_start", config=config.describe(), alerts=[a.key for a in alerts], snapshot=snapshot_name,
+               neighbourhood=orch.state.neighbourhood, tools=sorted(orch.tools))
+    team = build_team(orch)
+    await team.run(task=orch.task_text())
+    await orch.ingest([])
+    if not orch.stop_reason:
+        orch.stop_reason = orch.over_budget() or "max_turns"
+    orch.explain_alerts()
+    finalize(orch)
+    await client.close()
+    return orch
+
+
+def finalize(orch: Orchestrator) -> None:
+    """Flag the diagnosis incomplete where the exit criteria did not hold, and close the trace."""
+    state = orch.state
+    reasons = []
+    if orch.stop_reason not in ("explained", "model_stop"):
+        reasons.append(f"stopped by {orch.stop_reason}")
+    if not state.confirmed():
+        reasons.append("no confirmed root cause")
+    if state.unexplained_alerts():
+        reasons.append(f"{len(state.unexplained_alerts())} alert(s) unexplained")
+    problems = [p for p in (orch.backend.problems() if hasattr(orch.backend, "problems") else [])]
+    for p in problems:
+        if p.source not in state.missing_sources:
+            state.missing_sources.append(p.source)
+    if orch.fixes["termination_fsm"].enabled:
+        state.incomplete = bool(reasons)
+    else:
+        state.incomplete = orch.stop_reason not in ("model_stop", "explained")
+    state.incomplete_reason = "; ".join(reasons)
+    state.phase = "done"
+    orch.trace.emit("diagnosis", entities=[h.entity for h in state.confirmed()], incomplete=state.incomplete,
+                    missing=state.missing_sources, reason=state.incomplete_reason)
+    orch.trace.emit("run_end", stop_reason=orch.stop_reason, steps=orch.turns, tool_calls=orch.tool_calls,
+                    model_calls=orch.model_calls, max_context_tokens=orch.max_context_tokens,
+                    total_tokens=orch.total_tokens, incomplete=state.incomplete)
+
+
+__all__ = ["GuardedWorkbench", "Orchestrator", "RunTermination", "build_team", "run_team"]

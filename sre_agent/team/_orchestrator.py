@@ -1,0 +1,465 @@
+"""The orchestrator: owns the IncidentState, the trace, the fixes and the turn order.
+
+The team is an autogen-agentchat ``SelectorGroupChat`` whose next speaker is chosen by code
+(:meth:`Orchestrator.select`), never by a model.  After each agent message the orchestrator
+ingests it: a planner's plan becomes hypotheses and pending steps, an investigator's tool calls
+(run through :class:`GuardedWorkbench`) are distilled into evidence by the summarizer step, and
+a verifier's verdicts (re-checked by the verification gate when it is on) set hypothesis
+statuses.  The diagnosis is read from the state at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from autogen_agentchat.base import TerminationCondition
+from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, StopMessage, TextMessage, ToolCallSummaryMessage
+from autogen_core import CancellationToken, FunctionCall
+from autogen_core.models import ChatCompletionClient, FunctionExecutionResult, SystemMessage, UserMessage
+from autogen_core.tools import TextResultContent, ToolResult, ToolSchema, Workbench
+
+from ..analysis.analyzer import Analyzer
+from ..config import RunConfig
+from ..fixes import Intervention, build_fixes
+from ..llm.offline import count_message_tokens, message_text
+from ..llm.reasoning import canonical
+from ..models import Alert
+from ..prompts_loader import load_prompt
+from ..state import AlertSummary, Finding, IncidentState, PlannedStep, PropagationEdge
+from ..trace import TraceWriter
+from sre_agent.tools import ToolContext, all_tools, execute
+
+ROLES = ("planner", "investigator", "verifier")
+
+
+class BudgetExceeded(Exception):
+    pass
+
+
+class Orchestrator:
+    """State, fixes, trace and turn order of one investigation."""
+
+    def __init__(self, backend: Any, alerts: list[Alert], config: RunConfig, client: ChatCompletionClient,
+                 trace: TraceWriter) -> None:
+        self.backend = backend
+        self.config = config
+        self.client = client
+        self.trace = trace
+        self.analyzer = Analyzer(backend, alerts)
+        self.fixes = build_fixes(config.fixes)
+        self.tools = {t.name: t for t in all_tools()}
+        self.tool_ctx = ToolContext(backend, self.analyzer, config.tools.max_items, config.tools.max_chars)
+        self.state = IncidentState(alerts=[self._alert_summary(a) for a in alerts], namespace=self.analyzer.namespace)
+        self.state.neighbourhood = list(self.analyzer.neighbourhood)
+        self.executed: dict[str, str] = {}
+        self.results: dict[str, Any] = {}
+        self._unsummarized: list[str] = []
+        self._seen_ids: set[str] = set()
+        self.tool_calls = 0
+        self.model_calls = 0
+        self.total_tokens = 0
+        self.max_context_tokens = 0
+        self.turns = 0
+        self.stop_reason = ""
+        self.started = time.monotonic()
+        self.last_speaker = ""
+        self.last_plan_action = ""
+        self._step_counter = 0
+
+    # -- setup -----------------------------------------------------------------------------
+    def _alert_summary(self, a: Alert) -> AlertSummary:
+        subject = a.labels.get("service_name") or a.labels.get("service") or a.labels.get("deployment") or a.labels.get("pod") or ""
+        return AlertSummary(key=a.key, name=a.name, subject=subject, namespace=a.namespace, severity=a.severity,
+                            description=(a.annotations.get("description") or a.annotations.get("summary") or "")[:300],
+                            active_at=a.active_at)
+
+    def task_text(self) -> str:
+        body = {"alerts": [a.model_dump(exclude_defaults=True) | {"key": a.key, "name": a.name} for a in self.state.alerts],
+                "namespace": self.state.namespace, "neighbourhood": self.state.neighbourhood,
+                "goal": "find the root-cause entities (namespace/Kind/name), the propagation chain and the evidence"}
+        return "INCIDENT TASK\n" + json.dumps(body, sort_keys=True)
+
+    def anchor_text(self) -> str | None:
+        if not self.fixes["task_anchoring"].enabled:
+            return None
+        return "ALERT ANCHOR\n" + json.dumps({"alerts": [a.model_dump(exclude_defaults=True) | {"key": a.key, "name": a.name}
+                                                        for a in self.state.alerts], "namespace": self.state.namespace,
+                                             "neighbourhood": self.state.neighbourhood}, sort_keys=True)
+
+    def state_view(self) -> str:
+        return self.state.render(self.config.context.max_state_tokens)
+
+    def on_trim(self, agent: str, dropped: int) -> None:
+        self.trace.emit("fix" if self.fixes["summarized_state"].enabled else "state_update",
+                        **({"fix": "summarized_state", "mast": ["1.4"], "target": agent,
+                            "action": f"left out {dropped} oldest message(s) to stay under the per-call token budget"}
+                           if self.fixes["summarized_state"].enabled else
+                           {"changes": {"context_trimmed": f"{agent}: {dropped} oldest message(s) dropped (token budget)"},
+                            "digest": ""}))
+
+    def context_for(self, agent: str) -> Any:
+        return self.fixes["summarized_state"].context(  # type: ignore[attr-defined]
+            agent, self.state_view, self.anchor_text, self.config.budgets.max_tokens_per_call,
+            self.config.context.own_messages, self.on_trim)
+
+    def record_fix(self, iv: Intervention) -> None:
+        self.trace.emit("fix", fix=iv.fix, mast=list(iv.mast), target=iv.target, action=iv.action)
+
+    def set_phase(self, phase: str, reason: str) -> None:
+        if phase == self.state.phase:
+            return
+        if self.fixes["termination_fsm"].enabled:
+            self.trace.emit("phase", **{"from": self.state.phase, "to": phase, "reason": reason})
+        self.state.phase = phase  # type: ignore[assignment]
+
+    # -- budgets ---------------------------------------------------------------------------
+    def over_budget(self) -> str | None:
+        b = self.config.budgets
+        if self.turns >= b.max_turns:
+            return "max_turns"
+        if self.tool_calls >= b.max_tool_calls:
+            return "max_tool_calls"
+        if time.monotonic() - self.started > b.max_wall_seconds:
+            return "max_wall_seconds"
+        if self.total_tokens >= b.max_tokens_per_run:
+            return "max_tokens_per_run"
+        return None
+
+    # -- tool calls (through the workbench) ------------------------------------------------
+    async def call_tool(self, agent: str, name: str, args: Mapping[str, Any] | None, call_id: str) -> tuple[str, bool]:
+        args = dict(args or {})
+        step = next((s for s in self.state.pending_steps() if s.tool == name and canonical(s.tool, s.args) == canonical(name, args)), None)
+        announced = self.state.pending_steps()[0] if self.state.pending_steps() else None
+        self.trace.emit("tool_call", agent=agent, call_id=call_id, tool=name, args=args,
+                        step_id=step.id if step else None,
+                        announced={"tool": announced.tool, "args": announced.args} if (announced and not step) else None)
+        for fix_name in ("loop_breaker", "action_consistency", "task_anchoring"):
+            iv = self.fixes[fix_name].check_tool_call(self, name, args)
+            if iv is not None:
+                self.record_fix(iv)
+                msg = f"BLOCKED by {iv.fix}: {iv.action}"
+                self.trace.emit("tool_result", call_id=call_id, tool=name, ok=False, summary=msg, entities=[], anomalies=[],
+                                truncated=False, error=msg)
+                return json.dumps({"call_id": call_id, "tool": name, "args": args, "error": msg}), True
+        if name not in self.tools:
+            msg = f"unknown tool {name!r}"
+            self.trace.emit("tool_result", call_id=call_id, tool=name, ok=False, summary=msg, entities=[], anomalies=[], truncated=False, error=msg)
+            return json.dumps({"call_id": call_id, "tool": name, "args": args, "error": msg}), True
+        if self.tool_calls >= self.config.budgets.max_tool_calls:
+            msg = "tool-call budget exhausted"
+            self.trace.emit("tool_result", call_id=call_id, tool=name, ok=False, summary=msg, entities=[], anomalies=[], truncated=False, error=msg)
+            return json.dumps({"call_id": call_id, "tool": name, "error": msg}), True
+        self.tool_calls += 1
+        result = execute(self.tools[name], self.tool_ctx, args, call_id)
+        self.executed.setdefault(canonical(name, args), call_id)
+        self.results[call_id] = result
+        self._unsummarized.append(call_id)
+        if step is not None:
+            step.status, step.call_id = "done", call_id
+        self.trace.emit("tool_result", call_id=call_id, tool=name, ok=result.ok, summary=result.summary,
+                        entities=sorted({f.entity for f in result.findings}),
+                        anomalies=[f"{f.entity}:{f.signal}" for f in result.findings][:20],
+                        truncated=result.truncated, error=result.error)
+        return result.text, not result.ok
+
+    def broadcast_line(self, call: FunctionCall, result: FunctionExecutionResult) -> str:
+        """What the other agents see of one tool call: call id, summary and findings (no bulk data)."""
+        r = self.results.get(call.id)
+        try:
+            args = json.loads(call.arguments or "{}")
+        except json.JSONDecodeError:
+            args = {}
+        if r is None:
+            try:
+                err = json.loads(result.content).get("error", result.content)
+            except (json.JSONDecodeError, AttributeError):
+                err = str(result.content)[:200]
+            return "TOOL RESULT " + json.dumps({"call_id": call.id, "tool": call.name, "args": args, "error": err}, sort_keys=True)
+        return "TOOL RESULT " + json.dumps({"call_id": call.id, "tool": call.name, "args": args, "summary": r.summary,
+                                            "findings": [f.model_dump(exclude_defaults=True) | {"entity": f.entity, "signal": f.signal}
+                                                         for f in r.findings[:12]]}, sort_keys=True)
+
+    # -- ingest agent messages -------------------------------------------------------------
+    async def ingest(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> None:
+        for m in messages:
+            if not isinstance(m, BaseChatMessage) or m.id in self._seen_ids:
+                continue
+            self._seen_ids.add(m.id)
+            if m.source == "user":
+                continue
+            self.turns += 1
+            self.trace.turn = self.turns
+            self.last_speaker = m.source
+            text = m.to_model_text() if hasattr(m, "to_model_text") else str(getattr(m, "content", ""))
+            if m.source == "planner":
+                self.apply_plan(text)
+            elif m.source == "investigator":
+                await self.summarize()
+                self.set_phase("hypothesize", "evidence summarized")
+            elif m.source == "verifier":
+                self.apply_verdicts(text)
+
+    def apply_plan(self, text: str) -> None:
+        plan = _parse_block(text, "PLAN")
+        if plan is None:
+            self.trace.emit("plan", agent="planner", hypotheses=[], steps=[], error="unparseable plan")
+            self.last_plan_action = "invalid"
+            return
+        for s in self.state.pending_steps():
+            s.status = "skipped"
+        steps = []
+        for raw in plan.get("steps", [])[:8]:
+            if not isinstance(raw, dict) or not isinstance(raw.get("tool"), str):
+                continue
+            self._step_counter += 1
+            step = PlannedStep(id=f"S{self._step_counter}", tool=raw["tool"], args=raw.get("args") or {}, why=str(raw.get("why", ""))[:200])
+            self.state.steps.append(step)
+            steps.append(step)
+        for h in plan.get("hypotheses", [])[:8]:
+            if not isinstance(h, dict) or not isinstance(h.get("entity"), str) or h["entity"].count("/") != 2:
+                continue
+            existing = self.state.hypothesis_for(h["entity"])
+            status = existing.status if existing and existing.status in ("confirmed", "rejected") else "proposed"
+            self.state.upsert_hypothesis(h["entity"], mechanism=str(h.get("mechanism", ""))[:120], status=status,
+                                         score=float(h.get("score", 0) or 0), evidence=[str(e) for e in h.get("evidence", [])][:8],
+                                         reason=str(h.get("reason", ""))[:200])
+        if plan.get("propagation"):
+            self.state.propagation = [PropagationEdge(**{k: str(e.get(k, "")) for k in ("source", "target", "condition", "effect")})
+                                      for e in plan["propagation"] if isinstance(e, dict)][:30]
+        roots = [r for r in plan.get("root_causes", []) if isinstance(r, str)]
+        for h in self.state.hypotheses:
+            h.explains = []
+        self.root_claims = roots
+        self.last_plan_action = str(plan.get("action", "investigate"))
+        self.state.rounds += 1
+        self.trace.emit("plan", agent="planner", action=self.last_plan_action,
+                        hypotheses=[{"entity": h.entity, "mechanism": h.mechanism, "status": h.status, "score": h.score}
+                                    for h in self.state.hypotheses],
+                        steps=[{"id": s.id, "tool": s.tool, "args": s.args, "why": s.why} for s in steps])
+        if steps:
+            self.set_phase("investigate", f"{len(steps)} step(s) planned")
+        elif self.last_plan_action in ("verify", "conclude", "stop"):
+            self.set_phase("verify", "planner asks for verification")
+
+    async def summarize(self) -> None:
+        """The summarizer step: a model call turns new tool results into evidence items."""
+        ids = [c for c in self._unsummarized if c in self.results]
+        self._unsummarized = []
+        if not ids:
+            return
+        lines = []
+        for cid in ids:
+            r = self.results[cid]
+            lines.append("TOOL RESULT " + json.dumps({"call_id": cid, "tool": r.tool, "args": r.args, "summary": r.summary,
+                                                      "findings": [f.model_dump() for f in r.findings]}, sort_keys=True))
+        messages = [SystemMessage(content=load_prompt("summarizer"))]
+        anchor = self.anchor_text()
+        if anchor:
+            messages.append(UserMessage(content=anchor, source="orchestrator"))
+        messages.append(UserMessage(content="\n".join(lines), source="investigator"))
+        out = await self.model_call("summarizer", messages)
+        parsed = _parse_block(out, "SUMMARY") or {}
+        by_id = {e.get("call_id"): e for e in parsed.get("evidence", []) if isinstance(e, dict)}
+        added = []
+        for cid in ids:
+            r = self.results[cid]
+            e = by_id.get(cid)
+            if e is None:
+                continue  # the summarizer dropped it: its findings do not reach the state
+            findings = []
+            for f in e.get("findings", [])[:20]:
+                try:
+                    findings.append(Finding(**{k: v for k, v in f.items() if k in Finding.model_fields}))
+                except (TypeError, ValueError):
+                    continue
+            item = self.state.add_evidence(cid, r.tool, str(e.get("summary", r.summary))[:300], findings, r.args)
+            added.append(item.id)
+        for q in parsed.get("open_questions", [])[:5]:
+            if isinstance(q, str) and q not in self.state.open_questions:
+                self.state.open_questions.append(q[:200])
+        for cid in ids:
+            r = self.results[cid]
+            if not r.ok and r.error:
+                src = self.tools[r.tool].source if r.tool in self.tools else r.tool
+                if src not in self.state.missing_sources:
+                    self.state.missing_sources.append(src)
+        self.trace.emit("state_update", changes={"evidence_added": added, "open_questions": len(self.state.open_questions)},
+                        digest=f"{len(self.state.evidence)} evidence, {len(self.state.hypotheses)} hypotheses")
+
+    def apply_verdicts(self, text: str) -> None:
+        parsed = _parse_block(text, "VERDICTS") or {}
+        verdicts = [v for v in parsed.get("verdicts", []) if isinstance(v, dict) and isinstance(v.get("entity"), str)]
+        for v in verdicts:
+            v.setdefault("by", "verifier")
+        for iv in self.fixes["verification_gate"].review_verdicts(self, verdicts):
+            self.record_fix(iv)
+        for v in verdicts:
+            status = v.get("verdict")
+            if status not in ("confirmed", "rejected", "unverified"):
+                status = "unverified"
+            h = self.state.upsert_hypothesis(v["entity"], status=status)
+            if status == "rejected" and v["entity"] not in self.state.ruled_out:
+                self.state.ruled_out.append(v["entity"])
+            self.trace.emit("verification", entity=v["entity"], verdict=status,
+                            checks=[{"check": c.get("check"), "passed": bool(c.get("passed")),
+                                     "call_ids": c.get("call_ids", c.get("evidence", []))} for c in v.get("checks", [])
+                                    if isinstance(c, dict)], by=v.get("by", "verifier"))
+            del h
+        self.explain_alerts()
+        self.set_phase("hypothesize", "verdicts recorded")
+
+    def explain_alerts(self) -> None:
+        """Mark each alert explained when a confirmed root cause reaches its service."""
+        an = self.analyzer
+        confirmed = self.state.confirmed()
+        for a in self.state.alerts:
+            service = an.service_of(an.resolve(a.subject)) if a.subject else ""
+            if not confirmed:
+                a.explained = False
+                continue
+            for h in confirmed:
+                kind = h.entity.split("/")[1]
+                related = {an.service_of(h.entity)} | {e.target.split("/")[-1] for e in self.state.propagation if e.source == h.entity}
+                for _, f in self.state.findings():
+                    if f.entity == h.entity:
+                        related |= {an.service_of(r) or r.split("/")[-1] for r in f.related}
+                related.discard("")
+                if not service or kind in ("Namespace", "HorizontalPodAutoscaler"):
+                    ok = True
+                else:
+                    ok = service in related or bool(set(an.downstream([service])) & related) or any(
+                        service in an.callers(r) for r in related)
+                if ok:
+                    a.explained = True
+                    a.explanation = f"{h.entity} ({h.mechanism}) reaches {service or 'the namespace'}"
+                    break
+            else:
+                a.explained = False
+
+    # -- turn order ------------------------------------------------------------------------
+    async def select(self, thread: Sequence[BaseAgentEvent | BaseChatMessage]) -> str:
+        await self.ingest(thread)
+        last = self.last_speaker
+        if last in ("", "user"):
+            self.set_phase("hypothesize", "alerts read")
+            return "planner"
+        if last == "planner":
+            if self.state.pending_steps():
+                return "investigator"
+            if self.last_plan_action in ("verify", "conclude", "stop"):
+                return "verifier"
+            return "planner"
+        if last == "investigator":
+            return "planner"
+        return "planner"
+
+    async def model_call(self, agent: str, messages: list[Any]) -> str:
+        tokens = count_message_tokens(messages)
+        self.model_calls += 1
+        self.total_tokens += tokens
+        self.max_context_tokens = max(self.max_context_tokens, tokens)
+        result = await self.client.create(messages)
+        out = result.content if isinstance(result.content, str) else json.dumps([c.model_dump() for c in result.content])
+        self.trace.emit("model_call", agent=agent, role=agent, context_tokens=tokens, messages=len(messages), output=out[:400])
+        return out
+
+
+def _parse_block(text: str, marker: str) -> dict[str, Any] | None:
+    text = (text or "").strip()
+    idx = text.find(marker)
+    if idx < 0:
+        return None
+    body = text[idx + len(marker):].strip()
+    start = body.find("{")
+    if start < 0:
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(body[start:])
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class GuardedWorkbench(Workbench):
+    """The investigator's tools: every call passes the orchestrator's fixes, budget and trace."""
+
+    def __init__(self, orch: Orchestrator, agent: str = "investigator") -> None:
+        self._orch = orch
+        self._agent = agent
+
+    async def list_tools(self) -> list[ToolSchema]:
+        return [t.schema() for t in self._orch.tools.values()]  # type: ignore[misc]
+
+    async def call_tool(self, name: str, arguments: Mapping[str, Any] | None = None,
+                        cancellation_token: CancellationToken | None = None, call_id: str | None = None) -> ToolResult:
+        text, is_error = await self._orch.call_tool(self._agent, name, arguments, call_id or f"anon_{self._orch.tool_calls}")
+        return ToolResult(name=name, result=[TextResultContent(content=text)], is_error=is_error)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def reset(self) -> None:
+        return None
+
+    async def save_state(self) -> Mapping[str, Any]:
+        return {}
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        return None
+
+
+class RunTermination(TerminationCondition):
+    """Ends the run: the FSM's exit criteria (fix on), the model's stop (fix off), or a budget.
+
+    Composes with ``|`` and ``&`` like any autogen termination condition.
+    """
+
+    def __init__(self, orch: Orchestrator) -> None:
+        self._orch = orch
+        self._terminated = False
+
+    @property
+    def terminated(self) -> bool:
+        return self._terminated
+
+    async def reset(self) -> None:
+        self._terminated = False
+
+    async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
+        orch = self._orch
+        await orch.ingest(messages)
+        reason = orch.over_budget()
+        fsm = orch.fixes["termination_fsm"]
+        if reason is None and orch.last_speaker == "verifier":
+            if fsm.enabled:
+                ok, why = fsm.may_exit(orch)  # type: ignore[attr-defined]
+                if ok:
+                    reason = "explained"
+            elif orch.last_plan_action in ("conclude", "stop"):
+                reason = "model_stop"
+        if reason is None and orch.last_speaker == "planner" and orch.last_plan_action in ("conclude", "stop"):
+            if fsm.enabled:
+                iv = fsm.veto_stop(orch)  # type: ignore[attr-defined]
+                if iv is None:
+                    reason = "explained"
+                else:
+                    orch.record_fix(iv)
+            else:
+                reason = "model_stop"
+        if reason is None and orch.last_speaker == "planner" and not orch.state.pending_steps() \
+                and orch.last_plan_action == "investigate":
+            reason = "no_steps"
+        if reason is None:
+            return None
+        self._terminated = True
+        orch.stop_reason = reason
+        return StopMessage(content=f"stop: {reason}", source="orchestrator")
+
+
+__all__ = ["GuardedWorkbench", "Orchestrator", "RunTermination", "TextMessage", "ToolCallSummaryMessage"]
