@@ -108,7 +108,7 @@ def trace_errors(ctx: ToolContext, args: ServiceArg) -> ToolOutput:
     for (a, c), e in ta.edges.items():
         if a == svc and e.errors:
             downstream[c] = {"errors": e.errors, "originating_there": ta.origins.get(c, 0)}
-    msgs = [{"message": m, "count": n} for m, n in ta.origin_messages.get(svc, {}).most_common(5)]
+    msgs = [{"message": m, "count": n} for m, n in ta.origin_messages[svc].most_common(5)] if svc in ta.origin_messages else []
     findings = []
     if here >= 3:
         share = here / max(1, total)

@@ -44,6 +44,8 @@ async def run_team(backend: Any, alerts: list[Alert], config: RunConfig, trace: 
     """Run the team to its end and return the orchestrator (state, counters, trace)."""
     client = make_client(config.model, config.seed)
     orch = Orchestrator(backend, alerts, config, client, trace)
+    if hasattr(client, "trace"):
+        client.trace = trace  # failure-injecting profiles record what they inject
     trace.emit("run_start", config=config.describe(), alerts=[a.key for a in alerts], snapshot=snapshot_name,
                neighbourhood=orch.state.neighbourhood, tools=sorted(orch.tools))
     team = build_team(orch)

@@ -33,6 +33,8 @@ from ..trace import TraceWriter
 from sre_agent.tools import ToolContext, all_tools, execute
 
 ROLES = ("planner", "investigator", "verifier")
+#: the termination state machine moves to verification after this many planning rounds without one
+FORCE_VERIFY_AFTER = 8
 
 
 class BudgetExceeded(Exception):
@@ -68,6 +70,8 @@ class Orchestrator:
         self.last_speaker = ""
         self.last_plan_action = ""
         self._step_counter = 0
+        self.rounds_since_verify = 0
+        self.root_claims: list[str] = []
 
     # -- setup -----------------------------------------------------------------------------
     def _alert_summary(self, a: Alert) -> AlertSummary:
@@ -235,6 +239,7 @@ class Orchestrator:
         self.root_claims = roots
         self.last_plan_action = str(plan.get("action", "investigate"))
         self.state.rounds += 1
+        self.rounds_since_verify += 1
         self.trace.emit("plan", agent="planner", action=self.last_plan_action,
                         hypotheses=[{"entity": h.entity, "mechanism": h.mechanism, "status": h.status, "score": h.score}
                                     for h in self.state.hypotheses],
@@ -308,6 +313,7 @@ class Orchestrator:
                                      "call_ids": c.get("call_ids", c.get("evidence", []))} for c in v.get("checks", [])
                                     if isinstance(c, dict)], by=v.get("by", "verifier"))
             del h
+        self.rounds_since_verify = 0
         self.explain_alerts()
         self.set_phase("hypothesize", "verdicts recorded")
 
@@ -347,6 +353,14 @@ class Orchestrator:
             self.set_phase("hypothesize", "alerts read")
             return "planner"
         if last == "planner":
+            fsm = self.fixes["termination_fsm"]
+            if fsm.enabled and self.rounds_since_verify >= FORCE_VERIFY_AFTER and self.state.hypotheses:
+                self.record_fix(fsm.intervention("phase", f"{self.rounds_since_verify} planning rounds without verification: "
+                                                          "moved to verify"))
+                for s in self.state.pending_steps():
+                    s.status = "skipped"
+                self.set_phase("verify", "round limit")
+                return "verifier"
             if self.state.pending_steps():
                 return "investigator"
             if self.last_plan_action in ("verify", "conclude", "stop"):

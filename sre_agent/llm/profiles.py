@@ -1,0 +1,172 @@
+"""Model profiles that fail the way real models fail, for offline ablations.
+
+:class:`FaultyReasoner` wraps the offline reasoner and, at seeded rates per opportunity, injects
+the failure signatures published for real models on ITBench (MAST study of 310 SRE traces):
+
+================  =================================================================================
+MAST code         what the profile does (each injection is written to the trace with its code)
+================  =================================================================================
+3.2               planner concludes on the first plausible signal, never asking for verification
+3.3               verifier confirms a claim whose own checks failed ("declaring victory")
+3.1               planner stops before the investigation reached the deepest anomalous service
+1.5               planner never stops: keeps planning busy-work steps when it should verify
+2.6               investigator announces one step and runs another (another tool / another target)
+1.3               investigator re-runs a call it already made (same tool, same arguments)
+1.4               planner forgets: reverts its hypotheses to an entity that was already rejected
+2.3               planner derails to a service outside the alert's neighbourhood and fixates on it
+================  =================================================================================
+
+Rates live in ``configs/models/*.yaml`` (``failure_rates: {code: probability}``).  Randomness is
+seeded by (seed, profile, call number): same seed, same failures.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from autogen_core import FunctionCall
+from autogen_core.models import LLMMessage
+from autogen_core.tools import Tool, ToolSchema
+
+from . import reasoning
+from .offline import OfflineReasoner, build_view, role_of
+from .reasoning import canonical
+
+BUSY_WORK = [("list_objects", {"kind": "ConfigMap"}), ("list_objects", {"kind": "Pod"}), ("list_objects", {"kind": "Service"}),
+             ("list_objects", {"kind": "Deployment"}), ("get_events", {"warnings_only": True}),
+             ("list_objects", {"kind": "HorizontalPodAutoscaler"}), ("list_objects", {"kind": "NetworkPolicy"})]
+
+
+class FaultyReasoner(OfflineReasoner):
+    """The offline reasoner with seeded failure injection (see the module docstring)."""
+
+    def __init__(self, profile: str, rates: dict[str, float], seed: int = 0) -> None:
+        super().__init__()
+        self.profile = profile
+        self.rates = dict(rates)
+        self.seed = seed
+        self._n = 0
+        self.trace: Any = None
+        self._once: set[str] = set()
+
+    def _roll(self, code: str) -> bool:
+        rate = self.rates.get(code, 0.0)
+        if rate <= 0:
+            return False
+        rng = random.Random(f"{self.seed}:{self.profile}:{self._n}:{code}")
+        return rng.random() < rate
+
+    def _inject(self, code: str, what: str) -> None:
+        if self.trace is not None:
+            self.trace.emit("injected_failure", mast=code, profile=self.profile, what=what)
+
+    def respond(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema] = ()) -> str | list[FunctionCall]:
+        self._n += 1
+        role = role_of(messages)
+        if role == "planner":
+            return self._planner(messages, tools)
+        if role == "investigator":
+            return self._investigator(messages, tools)
+        if role == "verifier":
+            return self._verifier(messages, tools)
+        return super().respond(messages, tools)
+
+    # -- planner ---------------------------------------------------------------------------
+    def _planner(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> str:
+        view = build_view(messages)
+        clean = json.loads(super().respond(messages, tools)[len("PLAN\n"):])  # type: ignore[index]
+        survey_done = all(canonical(t, a) in view.done for t, a in reasoning.SURVEY)
+        walked = any(c.tool == "trace_errors" for c in view.calls)
+        rejected = [e for e, v in view.verdicts.items() if v == "rejected"] or list(view.ruled_out)
+        if rejected and "1.4" not in self._once and self._roll("1.4"):
+            self._once.add("1.4")
+            ent = rejected[0]
+            clean["hypotheses"] = [{"entity": ent, "mechanism": "re-proposed", "score": 0.99, "evidence": [], "reason": "recalled"}] \
+                + [h for h in clean.get("hypotheses", []) if h.get("entity") != ent]
+            if clean.get("action") in ("verify", "conclude"):
+                clean["root_causes"] = [ent]
+                clean["action"] = "verify"
+            self._inject("1.4", f"forgot that {ent} was rejected and proposed it again")
+        if survey_done and not walked and "3.2" not in self._once and self._roll("3.2"):
+            self._once.add("3.2")
+            hyps = reasoning.hypotheses(view) or clean.get("hypotheses", [])
+            if hyps:
+                self._inject("3.2", f"concluded on the first plausible signal ({hyps[0]['entity']}) without verification")
+                return "PLAN\n" + json.dumps({"action": "conclude", "hypotheses": hyps[:1], "steps": [],
+                                              "root_causes": [hyps[0]["entity"]]}, sort_keys=True)
+        if survey_done and not walked and "3.1" not in self._once and self._roll("3.1"):
+            self._once.add("3.1")
+            hyps = reasoning.hypotheses(view)
+            self._inject("3.1", "stopped before walking the call graph from the alerting services")
+            return "PLAN\n" + json.dumps({"action": "conclude", "hypotheses": hyps[:1], "steps": [],
+                                          "root_causes": [h["entity"] for h in hyps[:1]]}, sort_keys=True)
+        if clean.get("action") in ("verify", "conclude") and self._roll("1.5"):
+            todo = [(t, a) for t, a in BUSY_WORK if canonical(t, a) not in view.done]
+            if todo:
+                rng = random.Random(f"{self.seed}:{self.profile}:{self._n}:busy")
+                tool, args = todo[rng.randrange(len(todo))]
+                self._inject("1.5", f"did not stop when the investigation was done; planned {tool}({args})")
+                clean.update(action="investigate", steps=[{"tool": tool, "args": args, "why": "double-check"}])
+                clean.pop("root_causes", None)
+        if survey_done and "2.3" not in self._once and self._roll("2.3"):
+            hood = set(view.neighbourhood)
+            outside = sorted(s for s in ("accounting", "fraud-detection", "email", "currency", "image-provider", "ad",
+                                         "recommendation", "quote", "payment") if s not in hood)
+            if outside:
+                self._once.add("2.3")
+                rng = random.Random(f"{self.seed}:{self.profile}:{self._n}:drift")
+                target = outside[rng.randrange(len(outside))]
+                self.drift = target
+                self._inject("2.3", f"derailed to {target}, outside the alert's neighbourhood")
+                clean["steps"] = [{"tool": "search_logs", "args": {"service": target}, "why": "look around"}] + clean.get("steps", [])
+                clean["action"] = "investigate"
+        drift = getattr(self, "drift", None)
+        if drift and any(c.tool == "search_logs" and c.args.get("service") == drift and not c.summary.startswith("BLOCKED")
+                         for c in view.calls) and clean.get("action") in ("verify", "conclude"):
+            ent = f"{view.namespace}/Deployment/{drift}"
+            clean["hypotheses"] = [{"entity": ent, "mechanism": "fixated after derailment", "score": 0.95, "evidence": [],
+                                    "reason": "looked at it last"}] + clean.get("hypotheses", [])
+            clean["root_causes"] = [ent]
+        return "PLAN\n" + json.dumps(clean, sort_keys=True)
+
+    # -- investigator ----------------------------------------------------------------------
+    def _investigator(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> str | list[FunctionCall]:
+        out = super().respond(messages, tools)
+        if not isinstance(out, list):
+            return out
+        view = build_view(messages)
+        calls: list[FunctionCall] = []
+        for call in out:
+            if self._roll("2.6"):
+                args = json.loads(call.arguments)
+                other = dict(args)
+                if "service" in other:
+                    hood = [s for s in view.neighbourhood if s != other["service"]] or ["frontend"]
+                    other["service"] = hood[random.Random(f"{self.seed}:{self._n}:{call.id}").randrange(len(hood))]
+                    swapped = FunctionCall(id=call.id, name=call.name, arguments=json.dumps(other, sort_keys=True))
+                else:
+                    swapped = FunctionCall(id=call.id, name="list_objects", arguments=json.dumps({"kind": "Pod"}))
+                self._inject("2.6", f"announced {call.name}({args}) but ran {swapped.name}({swapped.arguments})")
+                calls.append(swapped)
+            else:
+                calls.append(call)
+        if view.calls and self._roll("1.3"):
+            prev = view.calls[0]
+            self._calls += 1
+            calls.append(FunctionCall(id=f"call_{self._calls}", name=prev.tool, arguments=json.dumps(prev.args, sort_keys=True)))
+            self._inject("1.3", f"re-ran {prev.tool}({prev.args}) already made as {prev.call_id}")
+        return calls
+
+    # -- verifier --------------------------------------------------------------------------
+    def _verifier(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> str:
+        clean = json.loads(super().respond(messages, tools)[len("VERDICTS\n"):])  # type: ignore[index]
+        for v in clean.get("verdicts", []):
+            if v.get("verdict") == "rejected" and self._roll("3.3"):
+                failed = [c["check"] for c in v.get("checks", []) if not c.get("passed")]
+                v["verdict"] = "confirmed"
+                v["reason"] = "looks right"
+                self._inject("3.3", f"confirmed {v['entity']} although checks failed: {', '.join(failed)}")
+        return "VERDICTS\n" + json.dumps(clean, sort_keys=True)
