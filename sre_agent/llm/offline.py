@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -225,7 +226,7 @@ class OfflineReasoner(ChatCompletionClient):
     ) -> CreateResult:
         answer = self.respond(messages, tools)
         prompt = count_message_tokens(messages, tools)
-        completion = approx_tokens(answer if isinstance(answer, str) else json.dumps([c.model_dump() for c in answer]))
+        completion = approx_tokens(answer if isinstance(answer, str) else json.dumps([dataclasses.asdict(c) for c in answer]))
         self._last = RequestUsage(prompt_tokens=prompt, completion_tokens=completion)
         self._usage = RequestUsage(prompt_tokens=self._usage.prompt_tokens + prompt,
                                    completion_tokens=self._usage.completion_tokens + completion)

@@ -35,9 +35,10 @@ from . import reasoning
 from .offline import OfflineReasoner, build_view, role_of
 from .reasoning import canonical
 
-BUSY_WORK = [("list_objects", {"kind": "ConfigMap"}), ("list_objects", {"kind": "Pod"}), ("list_objects", {"kind": "Service"}),
-             ("list_objects", {"kind": "Deployment"}), ("get_events", {"warnings_only": True}),
-             ("list_objects", {"kind": "HorizontalPodAutoscaler"}), ("list_objects", {"kind": "NetworkPolicy"})]
+BUSY_KINDS = ("ConfigMap", "Service", "Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "StatefulSet", "ReplicaSet")
+BUSY_NAMESPACES = (None, "otel-demo", "kube-system", "default", "chaos-mesh", "prometheus")
+#: endless, never-repeating busy work for a planner that does not know when to stop
+BUSY_WORK = [("list_objects", {"kind": k} | ({"namespace": ns} if ns else {})) for ns in BUSY_NAMESPACES for k in BUSY_KINDS]
 
 
 class FaultyReasoner(OfflineReasoner):
@@ -51,6 +52,7 @@ class FaultyReasoner(OfflineReasoner):
         self._n = 0
         self.trace: Any = None
         self._once: set[str] = set()
+        self._swapped: set[str] = set()
 
     def _roll(self, code: str) -> bool:
         rate = self.rates.get(code, 0.0)
@@ -99,16 +101,16 @@ class FaultyReasoner(OfflineReasoner):
                                               "root_causes": [hyps[0]["entity"]]}, sort_keys=True)
         if survey_done and not walked and "3.1" not in self._once and self._roll("3.1"):
             self._once.add("3.1")
-            hyps = reasoning.hypotheses(view)
-            self._inject("3.1", "stopped before walking the call graph from the alerting services")
-            return "PLAN\n" + json.dumps({"action": "conclude", "hypotheses": hyps[:1], "steps": [],
-                                          "root_causes": [h["entity"] for h in hyps[:1]]}, sort_keys=True)
-        if clean.get("action") in ("verify", "conclude") and self._roll("1.5"):
+            self._inject("3.1", "gave up before walking the call graph from the alerting services, naming no root cause")
+            return "PLAN\n" + json.dumps({"action": "conclude", "hypotheses": [], "steps": [], "root_causes": []}, sort_keys=True)
+        if clean.get("action") in ("verify", "conclude") and ("1.5" in self._once or self._roll("1.5")):
             todo = [(t, a) for t, a in BUSY_WORK if canonical(t, a) not in view.done]
             if todo:
                 rng = random.Random(f"{self.seed}:{self.profile}:{self._n}:busy")
                 tool, args = todo[rng.randrange(len(todo))]
-                self._inject("1.5", f"did not stop when the investigation was done; planned {tool}({args})")
+                if "1.5" not in self._once:
+                    self._inject("1.5", f"did not stop when the investigation was done; planned {tool}({args})")
+                self._once.add("1.5")
                 clean.update(action="investigate", steps=[{"tool": tool, "args": args, "why": "double-check"}])
                 clean.pop("root_causes", None)
         if survey_done and "2.3" not in self._once and self._roll("2.3"):
@@ -142,13 +144,16 @@ class FaultyReasoner(OfflineReasoner):
         for call in out:
             if self._roll("2.6"):
                 args = json.loads(call.arguments)
-                other = dict(args)
-                if "service" in other:
-                    hood = [s for s in view.neighbourhood if s != other["service"]] or ["frontend"]
-                    other["service"] = hood[random.Random(f"{self.seed}:{self._n}:{call.id}").randrange(len(hood))]
-                    swapped = FunctionCall(id=call.id, name=call.name, arguments=json.dumps(other, sort_keys=True))
-                else:
-                    swapped = FunctionCall(id=call.id, name="list_objects", arguments=json.dumps({"kind": "Pod"}))
+                options = [("list_objects", {"kind": "Pod", "namespace": s}) for s in ("otel-demo", "kube-system", "default")]
+                if "service" in args:
+                    options = [(call.name, {**args, "service": s}) for s in view.neighbourhood if s != args["service"]] + options
+                options = [(t, a) for t, a in options if canonical(t, a) not in view.done and canonical(t, a) not in self._swapped]
+                if not options:
+                    calls.append(call)
+                    continue
+                tool, other = options[random.Random(f"{self.seed}:{self._n}:{call.id}").randrange(len(options))]
+                self._swapped.add(canonical(tool, other))
+                swapped = FunctionCall(id=call.id, name=tool, arguments=json.dumps(other, sort_keys=True))
                 self._inject("2.6", f"announced {call.name}({args}) but ran {swapped.name}({swapped.arguments})")
                 calls.append(swapped)
             else:

@@ -4,6 +4,7 @@ the same for the offline reasoner, a replayed client and a real LLM."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
@@ -39,7 +40,7 @@ class TracedClient(ChatCompletionClient):
         if tool_choice != "auto":
             kwargs["tool_choice"] = tool_choice
         result = await self._inner.create(messages, **kwargs)
-        out = result.content if isinstance(result.content, str) else json.dumps([c.model_dump() for c in result.content], sort_keys=True)
+        out = result.content if isinstance(result.content, str) else json.dumps([dataclasses.asdict(c) for c in result.content], sort_keys=True)
         orch.trace.emit("model_call", agent=self._agent, role=self._agent, context_tokens=tokens,
                         messages=len(messages), output=out[:400])
         return result

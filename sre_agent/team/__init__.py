@@ -47,6 +47,7 @@ async def run_team(backend: Any, alerts: list[Alert], config: RunConfig, trace: 
     if hasattr(client, "trace"):
         client.trace = trace  # failure-injecting profiles record what they inject
     trace.emit("run_start", config=config.describe(), alerts=[a.key for a in alerts], snapshot=snapshot_name,
+               namespace=orch.state.namespace,
                neighbourhood=orch.state.neighbourhood, tools=sorted(orch.tools))
     team = build_team(orch)
     await team.run(task=orch.task_text())
@@ -79,7 +80,8 @@ def finalize(orch: Orchestrator) -> None:
         state.incomplete = orch.stop_reason not in ("model_stop", "explained")
     state.incomplete_reason = "; ".join(reasons)
     state.phase = "done"
-    orch.trace.emit("diagnosis", entities=[h.entity for h in state.confirmed()], incomplete=state.incomplete,
+    from ..report import diagnosed
+    orch.trace.emit("diagnosis", entities=[h.entity for h in diagnosed(orch)], incomplete=state.incomplete,
                     missing=state.missing_sources, reason=state.incomplete_reason)
     orch.trace.emit("run_end", stop_reason=orch.stop_reason, steps=orch.turns, tool_calls=orch.tool_calls,
                     model_calls=orch.model_calls, max_context_tokens=orch.max_context_tokens,

@@ -10,6 +10,7 @@ statuses.  The diagnosis is read from the state at the end.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -291,7 +292,8 @@ class Orchestrator:
                 src = self.tools[r.tool].source if r.tool in self.tools else r.tool
                 if src not in self.state.missing_sources:
                     self.state.missing_sources.append(src)
-        self.trace.emit("state_update", changes={"evidence_added": added, "open_questions": len(self.state.open_questions)},
+        self.trace.emit("state_update", changes={"evidence_added": added, "call_ids": [e.call_id for e in self.state.evidence if e.id in added],
+                                                 "open_questions": len(self.state.open_questions)},
                         digest=f"{len(self.state.evidence)} evidence, {len(self.state.hypotheses)} hypotheses")
 
     def apply_verdicts(self, text: str) -> None:
@@ -376,7 +378,7 @@ class Orchestrator:
         self.total_tokens += tokens
         self.max_context_tokens = max(self.max_context_tokens, tokens)
         result = await self.client.create(messages)
-        out = result.content if isinstance(result.content, str) else json.dumps([c.model_dump() for c in result.content])
+        out = result.content if isinstance(result.content, str) else json.dumps([dataclasses.asdict(c) for c in result.content])
         self.trace.emit("model_call", agent=agent, role=agent, context_tokens=tokens, messages=len(messages), output=out[:400])
         return out
 
