@@ -1,0 +1,70 @@
+"""LiveBackend composed from a config: real Prometheus, kmock Kubernetes, a Jaeger stub, and one
+source down (Alertmanager on a closed port) -> the others answer, problems() names what was missing."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from sre_agent.backends.base import ObservabilityBackend
+from sre_agent.backends.live import LiveBackend
+from sre_agent.backends.live_config import LiveConfig
+from sre_agent.backends.live_testing import (PROMETHEUS, PROMTOOL, KubeMockServer, PrometheusServer, StubHTTPServer,
+                                             binaries_present, free_port, write_kubeconfig)
+from sre_agent.models import MetricSeries
+
+pytestmark = pytest.mark.live
+pytest.importorskip("kmock")
+if not binaries_present(PROMETHEUS, PROMTOOL) and not os.environ.get("SRE_AGENT_REQUIRE_LIVE"):
+    pytest.skip("prometheus/promtool not installed (run .ci/install-servers.sh)", allow_module_level=True)
+
+T0 = float(int(time.time()) - 5 * 3600)
+SERIES = [MetricSeries("up", (("pod", "cart-1"), ("service_name", "cart")), tuple((T0 + 15 * i, 1.0) for i in range(8)))]
+
+
+def setup(k):
+    k.resources["v1/pods"] = {}
+    k.resources["v1/events"] = {}
+    k.resources["events.k8s.io/v1/events"] = {}
+    k.objects["v1/pods", "otel-demo", "cart-1"] = {"metadata": {"name": "cart-1", "namespace": "otel-demo"}}
+
+
+def test_live_backend_with_one_source_down(tmp_path):
+    jaeger_routes = {"/api/services": (200, {"data": []})}
+    with PrometheusServer(SERIES, tmp_path / "prom") as prom, KubeMockServer(setup) as kube, \
+            StubHTTPServer(jaeger_routes) as jaeger:
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", kube.url)
+        cfg = LiveConfig.model_validate({
+            "kubernetes": {"kubeconfig": str(kubeconfig), "namespaces": ["otel-demo"]},
+            "prometheus": {"url": prom.url},
+            "jaeger": {"url": jaeger.url},
+            "alertmanager": {"url": f"http://127.0.0.1:{free_port()}"},
+            "timeouts": {"timeout_s": 1, "attempts": 2, "backoff_initial_s": 0.01, "backoff_max_s": 0.02, "jitter_s": 0},
+        })
+        backend = LiveBackend.from_config(cfg)
+        assert isinstance(backend, ObservabilityBackend)
+        assert backend.metric_series("up", {"pod_name": "cart-1"}, since=T0 - 1, until=T0 + 600) == SERIES
+        assert [o.name for o in backend.list_objects("Pod")] == ["cart-1"]
+        assert backend.spans() == []
+        assert backend.alerts() == []  # alertmanager is down
+        start, end = backend.window()
+        assert end - start == pytest.approx(cfg.lookback_s) and abs(backend.now() - time.time()) < 5
+        problems = backend.problems()
+        assert [p.source for p in problems] == ["alertmanager"]
+        assert "unavailable" in problems[0].problem and "\n" not in problems[0].problem
+        status = backend.check()
+        assert status["prometheus"] == status["kubernetes"] == status["jaeger"] == "ok"
+        assert status["alertmanager"].startswith("alertmanager ")
+        backend.close()
+
+
+def test_unconfigured_and_unloadable_sources_are_reported(tmp_path):
+    cfg = LiveConfig.model_validate({"kubernetes": {"kubeconfig": str(tmp_path / "missing-kubeconfig")}})
+    backend = LiveBackend.from_config(cfg)
+    assert backend.list_objects() == [] and backend.metric_names() == [] and backend.spans() == []
+    by_source = {p.source: p.problem for p in backend.problems()}
+    assert set(by_source) == {"kubernetes", "prometheus", "jaeger"}
+    assert "kubeconfig" in by_source["kubernetes"]
+    assert "not configured" in by_source["prometheus"]
