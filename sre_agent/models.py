@@ -142,10 +142,16 @@ class LogRecord:
     trace_id: str = ""
     span_id: str = ""
     attributes_text: str = ""
+    resource_text: str = ""
 
     @property
     def attributes(self) -> dict[str, Any]:
         return parse_map(self.attributes_text)
+
+    @property
+    def resource(self) -> dict[str, Any]:
+        """``ResourceAttributes`` (service.name, k8s.pod.name ...), parsed on demand."""
+        return parse_map(self.resource_text)
 
     @property
     def is_error(self) -> bool:
