@@ -56,8 +56,8 @@ class BudgetsConfig(_Strict):
 
 
 class ContextConfig(_Strict):
-    own_messages: int = Field(4, ge=0)
-    max_state_tokens: int = Field(3500, ge=200)
+    own_messages: int = Field(2, ge=0)
+    max_state_tokens: int = Field(5000, ge=200)
 
 
 class ToolsConfig(_Strict):

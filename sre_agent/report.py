@@ -24,10 +24,12 @@ def diagnosed(orch: Any) -> list[Any]:
     """The root causes that enter the diagnosis: confirmed ones; without the verification gate,
     the planner's claims also pass on the model's word."""
     state = orch.state
+    claims = getattr(orch, "root_claims", []) or []
     confirmed = state.confirmed()
+    if claims and any(h.entity in claims for h in confirmed):
+        confirmed = [h for h in confirmed if h.entity in claims]
     if confirmed or orch.fixes["verification_gate"].enabled:
         return confirmed
-    claims = getattr(orch, "root_claims", []) or []
     return [h for h in state.hypotheses if h.entity in claims and h.status != "rejected"] or \
         sorted((h for h in state.hypotheses if h.status != "rejected"), key=lambda h: -h.score)[:1]
 

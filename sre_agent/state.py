@@ -44,6 +44,7 @@ class AlertSummary(BaseModel):
     description: str = ""
     active_at: float | None = None
     explained: bool | None = None
+    ruled_out: bool = False
     explanation: str = ""
 
 
@@ -107,6 +108,7 @@ class IncidentState(BaseModel):
     open_questions: list[str] = Field(default_factory=list)
     steps: list[PlannedStep] = Field(default_factory=list)
     propagation: list[PropagationEdge] = Field(default_factory=list)
+    calls_made: list[dict[str, Any]] = Field(default_factory=list)
     rounds: int = 0
     incomplete: bool = False
     incomplete_reason: str = ""
@@ -146,7 +148,7 @@ class IncidentState(BaseModel):
         return [s for s in self.steps if s.status == "pending"]
 
     def unexplained_alerts(self) -> list[AlertSummary]:
-        return [a for a in self.alerts if not a.explained]
+        return [a for a in self.alerts if not a.explained and not a.ruled_out]
 
     def confirmed(self) -> list[Hypothesis]:
         return sorted((h for h in self.hypotheses if h.status == "confirmed"), key=lambda h: (-h.score, h.id))
@@ -170,17 +172,25 @@ class IncidentState(BaseModel):
     def _render(self, evidence: list[EvidenceItem], omitted: int) -> str:
         view: dict[str, Any] = {
             "phase": self.phase,
-            "alerts": [a.model_dump(exclude_none=True, exclude_defaults=True) | {"key": a.key} for a in self.alerts],
-            "hypotheses": [h.model_dump(exclude_defaults=True) | {"id": h.id, "entity": h.entity} for h in self.hypotheses],
+            "alerts": [{"key": a.key, "name": a.name, "subject": a.subject, "namespace": a.namespace,
+                        "active_at": a.active_at, "explained": a.explained, "ruled_out": a.ruled_out or None,
+                        "description": a.description[:120] or None} for a in self.alerts],
+            "hypotheses": [h.model_dump(exclude_defaults=True, exclude={"explains"}) | {"id": h.id, "entity": h.entity}
+                           for h in self.hypotheses],
             "ruled_out": self.ruled_out,
-            "open_questions": self.open_questions,
-            "steps": [s.model_dump(exclude_defaults=True) | {"id": s.id, "tool": s.tool} for s in self.steps[-12:]],
+            "open_questions": self.open_questions[-5:],
+            "pending_steps": [s.model_dump(exclude_defaults=True, exclude={"status"}) | {"id": s.id, "tool": s.tool}
+                              for s in self.steps if s.status == "pending"],
+            # every executed call, never cut: what is established must not be re-asked
+            "calls_made": [f"{c['call_id']} {c['tool']} {json.dumps(c['args'], sort_keys=True, separators=(',', ':'))}"
+                           for c in self.calls_made],
             "untrusted_data": {"evidence": [
-                {"id": e.id, "call_id": e.call_id, "tool": e.tool, "args": e.args, "summary": e.summary,
-                 "findings": [f.model_dump(exclude_defaults=True) | {"entity": f.entity, "signal": f.signal} for f in e.findings]}
+                {"call_id": e.call_id, "tool": e.tool, "summary": e.summary[:160],
+                 "findings": [_finding_view(f) for f in e.findings[:10]]}
                 for e in sorted(evidence, key=lambda e: int(e.id[1:]))
             ]},
         }
+        view["alerts"] = [{k: v for k, v in a.items() if v is not None} for a in view["alerts"]]
         if omitted:
             view["untrusted_data"]["omitted"] = f"… {omitted} more evidence items (weakest) not shown"
         if self.neighbourhood:
@@ -188,6 +198,17 @@ class IncidentState(BaseModel):
         if self.missing_sources:
             view["missing_sources"] = self.missing_sources
         return "INCIDENT STATE\n" + UNTRUSTED_NOTE + "\n" + json.dumps(view, sort_keys=True, separators=(",", ":"))
+
+
+def _finding_view(f: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {"entity": f.entity, "signal": f.signal, "weight": round(f.weight, 2)}
+    if f.detail:
+        out["detail"] = f.detail[:140]
+    if f.related:
+        out["related"] = f.related[:6]
+    if f.time is not None:
+        out["time"] = round(f.time)
+    return out
 
 
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")

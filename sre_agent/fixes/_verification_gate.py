@@ -30,7 +30,11 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
               or (kind == "Namespace" and any(o.namespace == name for o in an.ownership.objects.values())))
     anomaly_calls = sorted({e.call_id for e, f in own if f.signal in MECHANISM_SIGNALS})
     related = set()
-    for _, f in own:
+    spawned = []
+    if kind == "Schedule":  # a chaos Schedule acts through the experiments it spawns
+        spawned = [(e, f) for e, f in orch.state.findings()
+                   if f.entity != entity and f.entity.split("/")[0] == ns and f.entity.split("/")[-1].startswith(name)]
+    for _, f in own + spawned:
         related |= {an.service_of(r) or r.split("/")[-1] for r in f.related}
     related.add(an.service_of(entity))
     related.discard("")

@@ -107,11 +107,14 @@ def build_view(messages: Sequence[LLMMessage]) -> View:
                     continue
                 seen_calls.add(ev.get("call_id"))
                 view.calls.append(Call(ev.get("call_id", ""), ev.get("tool", ""), ev.get("args", {}), ev.get("summary", ""), ev.get("findings", [])))
-            for s in st.get("steps", []):
-                if s.get("status") in ("done", "blocked", "skipped"):
-                    view.done.add(canonical(s["tool"], s.get("args", {})))
-                elif s.get("status", "pending") == "pending":
-                    view.pending.append(s)
+            for c in st.get("calls_made", []):
+                parts = c.split(" ", 2) if isinstance(c, str) else []
+                if len(parts) == 3:
+                    try:
+                        view.done.add(canonical(parts[1], json.loads(parts[2])))
+                    except json.JSONDecodeError:
+                        continue
+            view.pending.extend(st.get("pending_steps", []))
         elif text.startswith("INCIDENT TASK") or text.startswith("ALERT ANCHOR"):
             task = _json_after(text.split("\n", 1)[0] + "\n" + text.split("\n", 1)[-1], text.split("\n", 1)[0]) or {}
             if not view.alerts:
@@ -168,6 +171,7 @@ def _alert_view(a: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
     subject = a.get("subject", "")
     ns = a.get("namespace", "")
     return {"key": a.get("key", ""), "name": a.get("name", ""), "subject": subject, "namespace": ns,
+            "explained": bool(a.get("explained")) or bool(a.get("ruled_out")),
             "active_at": a.get("active_at"), "namespace_level": (not subject) or subject == ns}
 
 
@@ -208,14 +212,17 @@ class OfflineReasoner(ChatCompletionClient):
                                           arguments=json.dumps(step.get("args", {}), sort_keys=True)))
             return calls or "NO STEPS: nothing pending"
         if role == "verifier":
-            claims = [h for h in view.hypotheses if h.get("status") in ("proposed", "supported", "unverified", None)]
+            claims = [h for h in view.hypotheses if h.get("status") == "supported"]
             if not claims:
                 claims = reasoning.root_causes(reasoning.hypotheses(view))
             return "VERDICTS\n" + json.dumps({"verdicts": reasoning.verify(view, claims)}, sort_keys=True)
         out = reasoning.plan(view)
-        if out["action"] == "verify":
+        if out["action"] in ("verify", "conclude"):
             roots = reasoning.root_causes(out["hypotheses"])
             out["propagation"] = reasoning.propagation(view, roots)
+        if out["action"] == "conclude":
+            out["rule_out_alerts"] = [{"key": a["key"], "reason": "no path from the confirmed root cause to this alert's service"}
+                                      for a in view.alerts if not a.get("explained")]
         return "PLAN\n" + json.dumps(out, sort_keys=True)
 
     # -- ChatCompletionClient --------------------------------------------------------------

@@ -256,7 +256,7 @@ def hypotheses(view: View) -> list[dict[str, Any]]:
                     "evidence": c["evidence"][:6], "related": c["related"], "reason": _reason(c)})
     if not out or out[0]["score"] < 0.35:
         # no mechanism stands out: blame the deepest anomalous component itself
-        for s, v in deepest_anomalous(view)[:1]:
+        for s, v in [(s, v) for s, v in deepest_anomalous(view) if f"{view.namespace}/Deployment/{s}" not in view.ruled_out][:1]:
             ev = sorted({f["call_id"] for f in view.findings() if svc(f["entity"]) == s}, key=_call_order)[:6]
             out.insert(0, {"entity": f"{view.namespace}/Deployment/{s}", "mechanism": "deepest anomalous component",
                            "score": round(min(0.9, 0.3 + v / 3), 4), "evidence": ev, "related": [s],
@@ -293,10 +293,9 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
     if steps:
         return {"action": "investigate", "hypotheses": hyps,
                 "steps": [{"tool": t, "args": a, "why": w} for t, a, w in steps[:max_steps]]}
+    hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected"]
     roots = [h["entity"] for h in root_causes(hyps)]
-    verdict_known = roots and all(view.verdicts.get(r) in ("confirmed", "rejected") for r in roots)
-    confirmed = [r for r in roots if view.verdicts.get(r) == "confirmed"]
-    action = "conclude" if verdict_known and confirmed else "verify"
+    action = "conclude" if not roots or all(view.verdicts.get(r) == "confirmed" for r in roots) else "verify"
     return {"action": action, "hypotheses": hyps, "steps": [], "root_causes": roots}
 
 

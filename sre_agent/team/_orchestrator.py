@@ -160,6 +160,7 @@ class Orchestrator:
         self.tool_calls += 1
         result = execute(self.tools[name], self.tool_ctx, args, call_id)
         self.executed.setdefault(canonical(name, args), call_id)
+        self.state.calls_made.append({"call_id": call_id, "tool": name, "args": args})
         self.results[call_id] = result
         self._unsummarized.append(call_id)
         if step is not None:
@@ -223,21 +224,32 @@ class Orchestrator:
             step = PlannedStep(id=f"S{self._step_counter}", tool=raw["tool"], args=raw.get("args") or {}, why=str(raw.get("why", ""))[:200])
             self.state.steps.append(step)
             steps.append(step)
+        roots = [r for r in plan.get("root_causes", []) if isinstance(r, str)]
+        proposed = set()
         for h in plan.get("hypotheses", [])[:8]:
             if not isinstance(h, dict) or not isinstance(h.get("entity"), str) or h["entity"].count("/") != 2:
                 continue
+            proposed.add(h["entity"])
             existing = self.state.hypothesis_for(h["entity"])
-            status = existing.status if existing and existing.status in ("confirmed", "rejected") else "proposed"
+            status = existing.status if existing and existing.status in ("confirmed", "rejected") else \
+                "supported" if h["entity"] in roots else "proposed"
             self.state.upsert_hypothesis(h["entity"], mechanism=str(h.get("mechanism", ""))[:120], status=status,
                                          score=float(h.get("score", 0) or 0), evidence=[str(e) for e in h.get("evidence", [])][:8],
                                          reason=str(h.get("reason", ""))[:200])
+        for r in roots:
+            h = self.state.hypothesis_for(r) if r.count("/") == 2 else None
+            if r.count("/") == 2 and h is None:
+                self.state.upsert_hypothesis(r, status="supported")
+        # hypotheses the planner no longer holds are dropped, verdicts are kept
+        self.state.hypotheses = [h for h in self.state.hypotheses
+                                 if h.entity in proposed or h.entity in roots or h.status in ("confirmed", "rejected")]
         if plan.get("propagation"):
             self.state.propagation = [PropagationEdge(**{k: str(e.get(k, "")) for k in ("source", "target", "condition", "effect")})
                                       for e in plan["propagation"] if isinstance(e, dict)][:30]
-        roots = [r for r in plan.get("root_causes", []) if isinstance(r, str)]
-        for h in self.state.hypotheses:
-            h.explains = []
         self.root_claims = roots
+        for item in plan.get("rule_out_alerts", [])[:20]:
+            if isinstance(item, dict):
+                self.rule_out_alert(str(item.get("key", "")), str(item.get("reason", ""))[:200])
         self.last_plan_action = str(plan.get("action", "investigate"))
         self.state.rounds += 1
         self.rounds_since_verify += 1
@@ -319,11 +331,24 @@ class Orchestrator:
         self.explain_alerts()
         self.set_phase("hypothesize", "verdicts recorded")
 
+    def rule_out_alert(self, key: str, reason: str) -> None:
+        """The planner rules an alert out as unrelated; accepted only if no confirmed root cause reaches it."""
+        for a in self.state.alerts:
+            if a.key == key and not a.explained:
+                self.explain_alerts()
+                if a.explained:
+                    return
+                a.ruled_out = True
+                a.explanation = f"ruled out: {reason}" if reason else "ruled out as unrelated to the diagnosed root cause"
+                self.trace.emit("state_update", changes={"alert_ruled_out": key, "reason": a.explanation}, digest="")
+
     def explain_alerts(self) -> None:
         """Mark each alert explained when a confirmed root cause reaches its service."""
         an = self.analyzer
         confirmed = self.state.confirmed()
         for a in self.state.alerts:
+            if a.ruled_out:
+                continue
             service = an.service_of(an.resolve(a.subject)) if a.subject else ""
             if not confirmed:
                 a.explained = False
