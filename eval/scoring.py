@@ -243,7 +243,10 @@ class GroundTruth(_Loose):
     def edges(self) -> list[tuple[str, str]]:
         """Propagation edges between distinct alias classes, deduplicated, in file order."""
         seen: dict[tuple[str, str], None] = {}
+        known = {g.id for g in self.groups}
         for p in self.propagations:
+            if p.source not in known or p.target not in known:
+                continue  # an edge to a group the ground truth never defines cannot be matched (see repairs)
             s, t = self.class_of(p.source), self.class_of(p.target)
             if s != t:
                 seen.setdefault((s, t), None)
@@ -253,6 +256,11 @@ class GroundTruth(_Loose):
     def repairs(self) -> list[str]:
         """Human-readable notes on filters that were not valid regexes and how they are read."""
         notes = []
+        known = {g.id for g in self.groups}
+        for p in self.propagations:
+            for end in (p.source, p.target):
+                if end not in known:
+                    notes.append(f"propagation {p.source} -> {p.target}: group {end!r} is not defined; edge left out")
         for g in self.groups:
             for f in g.filter:
                 rx, note = compile_filter(f)

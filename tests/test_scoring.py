@@ -1,4 +1,4 @@
-"""Hand-checked scores on the real ITBench ground truths in /work/shared/itbench-lite."""
+"""Hand-checked scores on the real ITBench ground truths in ../shared/itbench-lite."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sre_agent.eval.scoring import (
     load_ground_truth, parse_entity, score, validate_agent_output,
 )
 
-GT_DIR = Path("/work/shared/itbench-lite/ground_truths")
+from shared_paths import GROUND_TRUTHS as GT_DIR  # noqa: E402
 needs_gt = pytest.mark.skipif(not GT_DIR.is_dir(), reason="shared ground truths not present")
 
 
@@ -248,3 +248,14 @@ def test_wildcard_prediction_is_rerouted_to_keep_recall_maximal():
     assert s.recall == 1.0 and sorted(c.rank for c in s.root_causes) == [1, 2]
     s = score(answer("otel-demo/HorizontalPodAutoscaler/cart"), g)
     assert s.recall == 0.5 and s.root_causes[1].matched_by == "otel-demo/HorizontalPodAutoscaler/cart"
+
+
+def test_propagation_to_an_undefined_group_is_left_out_and_reported():
+    """Scenario-31's last edge targets 'frontend-proxy-1', a group the file never defines."""
+    gt = load_ground_truth(GT_DIR / "Scenario-31.yaml")
+    answer = {"entities": [{"id": "otel-demo/NetworkPolicy/frontend-block-all-ports", "contributing_factor": True}],
+              "propagations": [], "alerts_explained": []}
+    result = score(answer, gt)
+    assert result.recall == 1.0
+    assert any("frontend-proxy-1" in r for r in result.repairs)
+    assert all("frontend-proxy-1" not in (e.source, e.target) for e in result.propagation_edges)
