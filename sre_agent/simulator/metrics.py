@@ -9,7 +9,6 @@ counters are cumulative.  Service files hold the span-metrics latency histogram
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
 from .app import NAMESPACE, SERVICES, PodInfo, Topology
@@ -126,7 +125,3 @@ def service_rows(service: str, st: ServiceStats, topo: Topology, rng: random.Ran
             rows.append([r[c] for c in columns])
     return columns, rows
 
-
-def all_pods(topo: Topology) -> Iterator[PodInfo]:
-    for pods in topo.pods.values():
-        yield from pods

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import shutil
 from dataclasses import dataclass, field
@@ -164,5 +163,3 @@ def describe(report: Report) -> dict[str, Any]:
     return {"scenario": report.scenario_id, "folder": str(report.folder), "rows": report.rows,
             "root_objects": {k: "/".join(v) for k, v in report.root_objects.items()}, "noise": report.noise}
 
-
-__all__ = ["Report", "run", "describe", "json"]
