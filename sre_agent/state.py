@@ -183,7 +183,7 @@ class IncidentState(BaseModel):
                               for s in self.steps if s.status == "pending"],
             # every executed call, never cut: what is established must not be re-asked
             "calls_made": [f"{c['call_id']} {c['tool']} {json.dumps(c['args'], sort_keys=True, separators=(',', ':'))}"
-                           for c in self.calls_made],
+                           + (f" BLOCKED({c['blocked']})" if c.get("blocked") else "") for c in self.calls_made],
             "untrusted_data": {"evidence": [
                 {"call_id": e.call_id, "tool": e.tool, "summary": e.summary[:160],
                  "findings": [_finding_view(f) for f in e.findings[:10]]}

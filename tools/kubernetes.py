@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from sre_agent.analysis.analyzer import CHAOS_KINDS, INFRA_NAMESPACES
-from sre_agent.analysis.changes import pod_health
+from sre_agent.analysis.changes import pod_health, pod_restarts
 from sre_agent.state import Finding
 
 from .base import Tool, ToolContext, ToolOutput, cut_list
@@ -155,6 +155,12 @@ def recent_changes(ctx: ToolContext, args: ChangesArgs) -> ToolOutput:
         if c.flags:
             signal, weight = "feature_flag_change", 0.7
             detail = "; ".join(c.flags[:4])
+        elif c.paths and all(p.startswith("spec.replicas") for p in c.paths):
+            obj = an.ownership.objects.get(c.entity)
+            if obj is not None and (obj.body.get("spec") or {}).get("replicas") == 0:
+                signal, weight, detail = "scaled_to_zero", 0.8, "spec.replicas set to 0: no pod serves"
+            else:
+                signal, weight = "scaled", 0.2  # a replica count moved: an effect (HPA, rollout), rarely a cause
         elif c.kind.lower() in CHAOS_KINDS:
             signal, weight = "chaos_experiment", 0.8
         elif c.what == "created" and c.kind in ("NetworkPolicy",):
@@ -162,9 +168,15 @@ def recent_changes(ctx: ToolContext, args: ChangesArgs) -> ToolOutput:
         findings.append(Finding(entity=c.entity, signal=signal, weight=weight, detail=detail, time=c.time,
                                 related=_related_services(ctx, c)))
     pods_restarted = []
+    start = an.window[0]
     for o in ctx.backend.list_objects("Pod", args.namespace):
         if o.namespace in INFRA_NAMESPACES:
             continue
+        for t, d in pod_restarts(ctx.backend.object_history("Pod", o.namespace, o.name)):
+            if t >= start:
+                pods_restarted.append({"pod": o.ref.id, "issue": d})
+                findings.append(Finding(entity=o.ref.id, signal="pod_restarted", weight=0.6, detail=d, time=t,
+                                        related=an.ownership.chain(o.ref.id)[1:]))
         for sig, d in pod_health(o):
             if sig in ("container_waiting", "container_terminated", "pod_phase"):
                 pods_restarted.append({"pod": o.ref.id, "issue": d})

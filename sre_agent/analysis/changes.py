@@ -134,3 +134,22 @@ def pod_health(obj: K8sObject) -> list[tuple[str, str]]:
         if cs.get("ready") is False and not waiting:
             out.append(("not_ready", f"{name} not ready"))
     return out
+
+
+def pod_restarts(history: list[K8sObject]) -> list[tuple[float, str]]:
+    """Restarts seen between consecutive dumps of a Pod: (time of the dump that shows it, detail)."""
+    out: list[tuple[float, str]] = []
+
+    def counts(o: K8sObject) -> dict[str, int]:
+        return {c.get("name", "?"): int(c.get("restartCount") or 0)
+                for c in (o.body.get("status") or {}).get("containerStatuses") or []}
+
+    for prev, cur in zip(history, history[1:]):
+        a, b = counts(prev), counts(cur)
+        for name, n in b.items():
+            if n > a.get(name, n):
+                last = next((c.get("lastState") or {} for c in (cur.body.get("status") or {}).get("containerStatuses") or []
+                             if c.get("name") == name), {})
+                reason = (last.get("terminated") or {}).get("reason", "")
+                out.append((cur.observed, f"{name}: restarted ({a.get(name)} -> {n})" + (f", last state {reason}" if reason else "")))
+    return out

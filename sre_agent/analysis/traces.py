@@ -21,15 +21,26 @@ _PEER_RE = re.compile(
 
 
 def peer_of(span: Span) -> str:
-    """The remote side a client/producer span talks to, from its attributes ('' if unknown)."""
+    """The remote side a client/producer span talks to, from its attributes ('' if unknown).
+
+    The host the call went to (``server.address`` and its older names) is preferred over the
+    RPC service name, which names an API (``oteldemo.AdService``), not a workload.
+
+    >>> s = Span(0.0, "t", "s", "p", "GetAds", "Client", "frontend", 1,
+    ...          attributes_text="{'rpc.service': 'oteldemo.AdService', 'server.address': 'ad.otel-demo.svc.cluster.local'}")
+    >>> peer_of(s)
+    'ad'
+    """
     found = dict(_PEER_RE.findall(span.attributes_text or ""))
-    for key in ("peer.service", "messaging.destination.name", "messaging.destination", "rpc.service",
-                "server.address", "net.peer.name", "http.host", "db.system"):
+    for key in ("peer.service", "server.address", "net.peer.name", "http.host", "rpc.service",
+                "messaging.destination.name", "messaging.destination", "db.system"):
         value = found.get(key, "")
         if value:
             value = value.split(":")[0]
             if key == "rpc.service":
                 value = value.split(".")[-1]
+            elif key in ("server.address", "net.peer.name", "http.host", "peer.service"):
+                value = value.split(".")[0]  # ad.otel-demo.svc.cluster.local -> ad
             return value
     return ""
 

@@ -14,7 +14,7 @@ MECHANISM_SIGNALS = {
     "crashloop", "container_terminated", "container_waiting", "spec_changed", "data_changed", "created",
     "no_endpoints", "pod_phase", "traffic_surge", "rescale", "scheduling", "evicted", "error_origin",
     "unreachable_peer", "failing_callee", "slow_callee", "error_rate", "latency", "error_logs",
-    "connection_errors", "metric_anomaly",
+    "connection_errors", "metric_anomaly", "pod_restarted", "scaled_to_zero",
 }
 
 
@@ -26,6 +26,9 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
         return [{"check": "entity_exists", "passed": False, "call_ids": []}]
     ns, kind, name = parts
     own = [(e, f) for e, f in orch.state.findings() if f.entity == entity]
+    if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+        # a workload's anomaly shows on the pods it owns (their findings list the owner chain)
+        own += [(e, f) for e, f in orch.state.findings() if f.entity.split("/")[1:2] == ["Pod"] and entity in f.related]
     exists = (entity in an.ownership.objects or any(g.involved == entity for g in an.event_groups)
               or (kind == "Namespace" and any(o.namespace == name for o in an.ownership.objects.values())))
     anomaly_calls = sorted({e.call_id for e, f in own if f.signal in MECHANISM_SIGNALS})

@@ -111,9 +111,10 @@ def build_view(messages: Sequence[LLMMessage]) -> View:
                 parts = c.split(" ", 2) if isinstance(c, str) else []
                 if len(parts) == 3:
                     try:
-                        view.done.add(canonical(parts[1], json.loads(parts[2])))
+                        args, _ = json.JSONDecoder().raw_decode(parts[2])
                     except json.JSONDecodeError:
                         continue
+                    view.done.add(canonical(parts[1], args))
             view.pending.extend(st.get("pending_steps", []))
         elif text.startswith("INCIDENT TASK") or text.startswith("ALERT ANCHOR"):
             task = _json_after(text.split("\n", 1)[0] + "\n" + text.split("\n", 1)[-1], text.split("\n", 1)[0]) or {}

@@ -32,8 +32,10 @@ MECHANISM_SIGNALS = {
     "chaos_experiment": 1.0, "feature_flag_change": 0.95, "port_mismatch": 0.95, "network_policy": 0.85,
     "image_pull": 0.9, "oomkilled": 0.8, "crashloop": 0.75, "container_terminated": 0.7, "container_waiting": 0.7,
     "spec_changed": 0.7, "data_changed": 0.45, "created": 0.4, "no_endpoints": 0.6, "pod_phase": 0.5,
-    "traffic_surge": 0.75, "rescale": 0.3, "scheduling": 0.6, "evicted": 0.5,
+    "traffic_surge": 0.75, "rescale": 0.3, "scheduling": 0.6, "evicted": 0.5, "pod_restarted": 0.65,
+    "scaled_to_zero": 0.95,
 }
+OWNER_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 CHAOS_KINDS = {"networkchaos", "podchaos", "stresschaos", "httpchaos", "jvmchaos", "iochaos", "dnschaos", "timechaos", "schedule"}
 SURVEY = [("get_alerts", {}), ("service_health", {}), ("recent_changes", {}), ("get_events", {})]
 MAX_WALK = 10
@@ -165,7 +167,8 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
         score = MECHANISM_SIGNALS[sig] * float(f.get("weight", 0.5)) ** 0.5 * link * timing
         if ent in view.ruled_out:
             continue
-        c = cands.setdefault(ent, {"entity": ent, "score": 0.0, "signals": [], "evidence": [], "related": set()})
+        c = cands.setdefault(ent, {"entity": ent, "score": 0.0, "signals": [], "evidence": [], "related": set(), "owners": set()})
+        c["owners"].update(r for r in f.get("related", []) if _kind(r) in OWNER_KINDS)
         c["score"] = max(c["score"], score) + 0.05 * (score > 0.2)
         c["signals"].append(sig)
         c["evidence"].append(f["call_id"])
@@ -173,6 +176,7 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
     out = []
     for c in cands.values():
         c["related"] = sorted(c["related"])
+        c["owners"] = sorted(c["owners"])
         c["evidence"] = sorted(set(c["evidence"]), key=_call_order)
         c["signals"] = sorted(set(c["signals"]))
         c["score"] = round(min(c["score"], 1.0), 4)
@@ -253,7 +257,7 @@ def hypotheses(view: View) -> list[dict[str, Any]]:
         if c["score"] < 0.2:
             continue
         out.append({"entity": c["entity"], "mechanism": "+".join(c["signals"]), "score": c["score"],
-                    "evidence": c["evidence"][:6], "related": c["related"], "reason": _reason(c)})
+                    "evidence": c["evidence"][:6], "related": c["related"], "reason": _reason(c), "owners": c["owners"]})
     if not out or out[0]["score"] < 0.35:
         # no mechanism stands out: blame the deepest anomalous component itself
         for s, v in [(s, v) for s, v in deepest_anomalous(view) if f"{view.namespace}/Deployment/{s}" not in view.ruled_out][:1]:
@@ -283,6 +287,14 @@ def root_causes(hyps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for h in hyps[1:]:
         if h["score"] >= 0.8 * top["score"] and (_kind(h["entity"]) == _kind(top["entity"]) or h["score"] >= 0.95 * top["score"]):
             out.append(h)
+    # a failing Pod is reported with the workload that owns it: the object an operator acts on
+    for h in list(out):
+        if _kind(h["entity"]) == "Pod":
+            for owner in h.get("owners", [])[:1]:
+                if all(o["entity"] != owner for o in out):
+                    out.append({"entity": owner, "mechanism": f"owner of {h['entity']}", "score": round(h["score"] * 0.95, 4),
+                                "evidence": h["evidence"], "related": h["related"], "reason": f"owns the failing pod {svc(h['entity'])}",
+                                "owners": []})
     return out
 
 

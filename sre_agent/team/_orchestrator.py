@@ -146,6 +146,8 @@ class Orchestrator:
             if iv is not None:
                 self.record_fix(iv)
                 msg = f"BLOCKED by {iv.fix}: {iv.action}"
+                if iv.fix != "loop_breaker":  # a refused step is settled: it is not planned again
+                    self.state.calls_made.append({"call_id": call_id, "tool": name, "args": args, "blocked": iv.fix})
                 self.trace.emit("tool_result", call_id=call_id, tool=name, ok=False, summary=msg, entities=[], anomalies=[],
                                 truncated=False, error=msg)
                 return json.dumps({"call_id": call_id, "tool": name, "args": args, "error": msg}), True

@@ -1,0 +1,54 @@
+"""Module boundaries that keep measurements honest and data flowing one way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import sre_agent
+
+PACKAGE = Path(sre_agent.__file__).resolve().parent
+TOOLS = Path(__import__("sre_agent.tools", fromlist=["x"]).__file__).resolve().parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level:  # relative: resolve against the file's package
+                base = path.relative_to(PACKAGE.parent).with_suffix("").parts[: -node.level]
+                mod = ".".join(base + ((mod,) if mod else ()))
+            out.add(mod)
+            out |= {f"{mod}.{a.name}" for a in node.names}
+    return out
+
+
+def _reasoner_files() -> list[Path]:
+    files = [p for p in PACKAGE.rglob("*.py") if "simulator" not in p.relative_to(PACKAGE).parts]
+    return files + list(TOOLS.rglob("*.py"))
+
+
+def test_the_reasoner_never_imports_the_simulator():
+    offenders = [str(p) for p in _reasoner_files() if any("simulator" in m for m in _imports(p))]
+    assert offenders == []
+
+
+def test_no_reasoner_module_mentions_ground_truth_files():
+    """The reasoner never opens ground_truth.yaml; only scoring (eval) may read it."""
+    for p in _reasoner_files():
+        if "eval" in p.relative_to(PACKAGE.parent).parts or p.parent.name == "commands":
+            continue
+        text = p.read_text(encoding="utf-8")
+        assert "ground_truth.yaml" not in text or "never" in text.lower(), p
+
+
+def test_tools_do_not_reach_up_to_agents_or_diagnosis():
+    """Data flows alert -> state -> tool calls -> evidence -> diagnosis: tools never import the team."""
+    for p in TOOLS.rglob("*.py"):
+        mods = _imports(p)
+        assert not any(m.startswith(("sre_agent.team", "sre_agent.report", "sre_agent.runner", "sre_agent.llm"))
+                       for m in mods), p
