@@ -163,13 +163,17 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
         timing = 0.7
         if t is not None and onset is not None:
             lead = onset - t
-            timing = 1.0 if -300 <= lead <= 1800 else 0.35 if lead > 1800 else 0.6
+            if sig in FAILURE_SIGNALS:  # a failure is seen when it happens: during the incident is fine
+                timing = 1.0 if lead <= 1800 else 0.35
+            else:  # a change is seen at the next object dump, up to several minutes late
+                timing = 1.0 if -600 <= lead <= 1800 else 0.35 if lead > 1800 else 0.6
         score = MECHANISM_SIGNALS[sig] * float(f.get("weight", 0.5)) ** 0.5 * link * timing
         if ent in view.ruled_out:
             continue
         c = cands.setdefault(ent, {"entity": ent, "score": 0.0, "signals": [], "evidence": [], "related": set(), "owners": set()})
         c["owners"].update(r for r in f.get("related", []) if _kind(r) in OWNER_KINDS)
-        c["score"] = max(c["score"], score) + 0.05 * (score > 0.2)
+        c["score"] = max(c["score"], score)
+        c.setdefault("times", []).append(t)
         c["signals"].append(sig)
         c["evidence"].append(f["call_id"])
         c["related"].update(related)
@@ -179,10 +183,35 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
         c["owners"] = sorted(c["owners"])
         c["evidence"] = sorted(set(c["evidence"]), key=_call_order)
         c["signals"] = sorted(set(c["signals"]))
-        c["score"] = round(min(c["score"], 1.0), 4)
+        # corroboration: each further distinct signal adds a little, at most three
+        c["score"] = round(min(c["score"] + 0.05 * min(3, len(c["signals"]) - 1), 1.0), 4)
         out.append(c)
+    _changes_explain_failures(out)
     out.sort(key=lambda c: (-c["score"], c["entity"]))
     return _prefer_controllers(out, view)
+
+
+CHANGE_SIGNALS = {"chaos_experiment", "feature_flag_change", "spec_changed", "data_changed", "network_policy",
+                  "scaled_to_zero", "port_mismatch", "created"}
+FAILURE_SIGNALS = {"pod_restarted", "crashloop", "oomkilled", "container_terminated", "container_waiting", "pod_phase",
+                   "evicted", "image_pull"}
+
+
+def _changes_explain_failures(cands: list[dict[str, Any]]) -> None:
+    """A failing pod whose service a change acts on, no later than the failure, is a symptom of
+    that change: the change ranks first (a flag that makes a service crash explains the crash)."""
+    changes = [c for c in cands if set(c["signals"]) & CHANGE_SIGNALS and c["score"] >= 0.3]
+    for c in cands:
+        if not set(c["signals"]) <= FAILURE_SIGNALS or _kind(c["entity"]) != "Pod":
+            continue
+        first = min((t for t in c.get("times", []) if t is not None), default=None)
+        for ch in changes:
+            t_change = min((t for t in ch.get("times", []) if t is not None), default=None)
+            # object dumps are minutes apart: a change seen at the same or the next dump still came first
+            if set(c["related"]) & set(ch["related"]) and (first is None or t_change is None or t_change <= first + 360):
+                c["score"] = round(c["score"] * 0.6, 4)
+                c["explained_by"] = ch["entity"]
+                break
 
 
 def _call_order(call_id: str) -> tuple[int, str]:
@@ -265,7 +294,7 @@ def hypotheses(view: View) -> list[dict[str, Any]]:
             out.insert(0, {"entity": f"{view.namespace}/Deployment/{s}", "mechanism": "deepest anomalous component",
                            "score": round(min(0.9, 0.3 + v / 3), 4), "evidence": ev, "related": [s],
                            "reason": f"{s} is where errors originate and its dependencies look healthy"})
-    if not out and all(a.get("namespace_level") for a in view.alerts) and view.alerts:
+    if not out and any(a.get("namespace_level") for a in view.alerts):
         ns = view.namespace
         out.append({"entity": f"{ns}/Namespace/{ns}", "mechanism": "namespace-level alert with no anomalous component",
                     "score": 0.5, "evidence": [c.call_id for c in view.calls[:4]], "related": [],
@@ -284,8 +313,12 @@ def root_causes(hyps: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return []
     top = hyps[0]
     out = [top]
+    top_services = set(top.get("related", [])) | {svc(top["entity"])}
     for h in hyps[1:]:
-        if h["score"] >= 0.8 * top["score"] and (_kind(h["entity"]) == _kind(top["entity"]) or h["score"] >= 0.95 * top["score"]):
+        same_kind = _kind(h["entity"]) == _kind(top["entity"])
+        # another facet of the same component (its Deployment's change and its traffic, say)
+        same_component = svc(h["entity"]) in top_services
+        if h["score"] >= 0.8 * top["score"] and (same_kind or same_component or h["score"] >= 0.95 * top["score"]):
             out.append(h)
     # a failing Pod is reported with the workload that owns it: the object an operator acts on
     for h in list(out):

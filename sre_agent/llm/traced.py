@@ -10,9 +10,10 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
 
 from autogen_core import CancellationToken
-from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, ModelInfo, RequestUsage
+from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, ModelInfo, RequestUsage, SystemMessage
 from autogen_core.tools import Tool, ToolSchema
 
+from .. import telemetry
 from .offline import count_message_tokens
 
 
@@ -31,6 +32,18 @@ class TracedClient(ChatCompletionClient):
                      cancellation_token: CancellationToken | None = None) -> CreateResult:
         orch = self._orch
         tokens = count_message_tokens(messages, tools)
+        cap = orch.config.budgets.max_tokens_per_call
+        if tokens > cap:  # the hard per-call budget: leave out the oldest non-system messages
+            kept = list(messages)
+            dropped = 0
+            while tokens > cap and len(kept) > 2:
+                idx = 1 if isinstance(kept[0], SystemMessage) else 0
+                kept.pop(idx)
+                dropped += 1
+                tokens = count_message_tokens(kept, tools)
+            messages = kept
+            orch.trace.emit("state_update", changes={"context_trimmed": f"{self._agent}: {dropped} oldest message(s) "
+                                                                        f"dropped to respect max_tokens_per_call={cap}"}, digest="")
         orch.model_calls += 1
         orch.total_tokens += tokens
         orch.max_context_tokens = max(orch.max_context_tokens, tokens)
@@ -39,7 +52,11 @@ class TracedClient(ChatCompletionClient):
             kwargs["json_output"] = json_output
         if tool_choice != "auto":
             kwargs["tool_choice"] = tool_choice
-        result = await self._inner.create(messages, **kwargs)
+        turns = getattr(orch, "turn_spans", None)
+        with telemetry.span("sre_agent.model_call", parent=turns.current(self._agent) if turns else None,
+                            agent=self._agent, context_tokens=tokens, messages=len(messages),
+                            model_call=orch.model_calls):
+            result = await self._inner.create(messages, **kwargs)
         out = result.content if isinstance(result.content, str) else json.dumps([dataclasses.asdict(c) for c in result.content], sort_keys=True)
         orch.trace.emit("model_call", agent=self._agent, role=self._agent, context_tokens=tokens,
                         messages=len(messages), output=out[:400])
