@@ -173,8 +173,8 @@ class IncidentState(BaseModel):
         view: dict[str, Any] = {
             "phase": self.phase,
             "alerts": [{"key": a.key, "name": a.name, "subject": a.subject, "namespace": a.namespace,
-                        "active_at": a.active_at, "explained": a.explained, "ruled_out": a.ruled_out or None,
-                        "description": a.description[:120] or None} for a in self.alerts],
+                        "active_at": a.active_at, "explained": a.explained, "ruled_out": a.ruled_out or None}
+                       for a in self.alerts],
             "hypotheses": [h.model_dump(exclude_defaults=True, exclude={"explains"}) | {"id": h.id, "entity": h.entity}
                            for h in self.hypotheses],
             "ruled_out": self.ruled_out,
@@ -191,6 +191,9 @@ class IncidentState(BaseModel):
             ]},
         }
         view["alerts"] = [{k: v for k, v in a.items() if v is not None} for a in view["alerts"]]
+        annotations = alert_annotations(self.alerts, 120)
+        if annotations:  # alert annotations are written by whoever writes the alert rules: data
+            view["untrusted_data"]["alert_annotations"] = annotations
         if omitted:
             view["untrusted_data"]["omitted"] = f"… {omitted} more evidence items (weakest) not shown"
         if self.neighbourhood:
@@ -198,6 +201,11 @@ class IncidentState(BaseModel):
         if self.missing_sources:
             view["missing_sources"] = self.missing_sources
         return "INCIDENT STATE\n" + UNTRUSTED_NOTE + "\n" + json.dumps(view, sort_keys=True, separators=(",", ":"))
+
+
+def alert_annotations(alerts: list[AlertSummary], limit: int = 300) -> dict[str, str]:
+    """Alert key -> its annotation text (description/summary), for the untrusted_data envelope."""
+    return {a.key: a.description[:limit] for a in alerts if a.description}
 
 
 def _finding_view(f: Finding) -> dict[str, Any]:

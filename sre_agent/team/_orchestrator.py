@@ -22,6 +22,7 @@ from autogen_core import CancellationToken, FunctionCall
 from autogen_core.models import ChatCompletionClient, FunctionExecutionResult, SystemMessage, UserMessage
 from autogen_core.tools import TextResultContent, ToolResult, ToolSchema, Workbench
 
+from .. import telemetry
 from ..analysis.analyzer import Analyzer
 from ..config import RunConfig
 from ..fixes import Intervention, build_fixes
@@ -29,7 +30,7 @@ from ..llm.offline import count_message_tokens, message_text
 from ..llm.reasoning import canonical
 from ..models import Alert
 from ..prompts_loader import load_prompt
-from ..state import AlertSummary, Finding, IncidentState, PlannedStep, PropagationEdge
+from ..state import AlertSummary, Finding, IncidentState, PlannedStep, PropagationEdge, alert_annotations
 from ..trace import TraceWriter
 from sre_agent.tools import ToolContext, all_tools, execute
 
@@ -73,6 +74,7 @@ class Orchestrator:
         self._step_counter = 0
         self.rounds_since_verify = 0
         self.root_claims: list[str] = []
+        self.turn_spans = telemetry.TurnSpans()
 
     # -- setup -----------------------------------------------------------------------------
     def _alert_summary(self, a: Alert) -> AlertSummary:
@@ -81,17 +83,24 @@ class Orchestrator:
                             description=(a.annotations.get("description") or a.annotations.get("summary") or "")[:300],
                             active_at=a.active_at)
 
+    def _alerts_view(self) -> dict[str, Any]:
+        """The alerts for a context; their annotation text (attacker-writable) only inside untrusted_data."""
+        view: dict[str, Any] = {"alerts": [a.model_dump(exclude_defaults=True, exclude={"description"}) | {"key": a.key, "name": a.name}
+                                           for a in self.state.alerts]}
+        annotations = alert_annotations(self.state.alerts)
+        if annotations:
+            view["untrusted_data"] = {"alert_annotations": annotations}
+        return view
+
     def task_text(self) -> str:
-        body = {"alerts": [a.model_dump(exclude_defaults=True) | {"key": a.key, "name": a.name} for a in self.state.alerts],
-                "namespace": self.state.namespace, "neighbourhood": self.state.neighbourhood,
+        body = {**self._alerts_view(), "namespace": self.state.namespace, "neighbourhood": self.state.neighbourhood,
                 "goal": "find the root-cause entities (namespace/Kind/name), the propagation chain and the evidence"}
         return "INCIDENT TASK\n" + json.dumps(body, sort_keys=True)
 
     def anchor_text(self) -> str | None:
         if not self.fixes["task_anchoring"].enabled:
             return None
-        return "ALERT ANCHOR\n" + json.dumps({"alerts": [a.model_dump(exclude_defaults=True) | {"key": a.key, "name": a.name}
-                                                        for a in self.state.alerts], "namespace": self.state.namespace,
+        return "ALERT ANCHOR\n" + json.dumps({**self._alerts_view(), "namespace": self.state.namespace,
                                              "neighbourhood": self.state.neighbourhood}, sort_keys=True)
 
     def state_view(self) -> str:
@@ -112,6 +121,7 @@ class Orchestrator:
 
     def record_fix(self, iv: Intervention) -> None:
         self.trace.emit("fix", fix=iv.fix, mast=list(iv.mast), target=iv.target, action=iv.action)
+        telemetry.add_event(None, "fix", fix=iv.fix, mast=list(iv.mast), target=iv.target, action=iv.action)
 
     def set_phase(self, phase: str, reason: str) -> None:
         if phase == self.state.phase:
@@ -135,6 +145,13 @@ class Orchestrator:
 
     # -- tool calls (through the workbench) ------------------------------------------------
     async def call_tool(self, agent: str, name: str, args: Mapping[str, Any] | None, call_id: str) -> tuple[str, bool]:
+        with telemetry.span("sre_agent.tool_call", parent=self.turn_spans.current(agent), agent=agent, tool=name,
+                            call_id=call_id, args=telemetry.tool_args_text(args or {})) as sp:
+            text, is_error = await self._call_tool(agent, name, args, call_id)
+            telemetry.set_attributes(sp, ok=not is_error)
+            return text, is_error
+
+    async def _call_tool(self, agent: str, name: str, args: Mapping[str, Any] | None, call_id: str) -> tuple[str, bool]:
         args = dict(args or {})
         step = next((s for s in self.state.pending_steps() if s.tool == name and canonical(s.tool, s.args) == canonical(name, args)), None)
         announced = self.state.pending_steps()[0] if self.state.pending_steps() else None
@@ -202,13 +219,14 @@ class Orchestrator:
             self.trace.turn = self.turns
             self.last_speaker = m.source
             text = m.to_model_text() if hasattr(m, "to_model_text") else str(getattr(m, "content", ""))
-            if m.source == "planner":
-                self.apply_plan(text)
-            elif m.source == "investigator":
-                await self.summarize()
-                self.set_phase("hypothesize", "evidence summarized")
-            elif m.source == "verifier":
-                self.apply_verdicts(text)
+            with self.turn_spans.ingesting(m.source, self.turns):
+                if m.source == "planner":
+                    self.apply_plan(text)
+                elif m.source == "investigator":
+                    await self.summarize()
+                    self.set_phase("hypothesize", "evidence summarized")
+                elif m.source == "verifier":
+                    self.apply_verdicts(text)
 
     def apply_plan(self, text: str) -> None:
         plan = _parse_block(text, "PLAN")
@@ -289,12 +307,10 @@ class Orchestrator:
             e = by_id.get(cid)
             if e is None:
                 continue  # the summarizer dropped it: its findings do not reach the state
-            findings = []
-            for f in e.get("findings", [])[:20]:
-                try:
-                    findings.append(Finding(**{k: v for k, v in f.items() if k in Finding.model_fields}))
-                except (TypeError, ValueError):
-                    continue
+            # only findings the tool itself made enter the state, as the tool made them: a model
+            # (or text it quoted) cannot invent tool-backed evidence for the verification gate
+            wanted = {(f.get("entity"), f.get("signal")) for f in e.get("findings", [])[:40] if isinstance(f, dict)}
+            findings = [f for f in r.findings if (f.entity, f.signal) in wanted]
             item = self.state.add_evidence(cid, r.tool, str(e.get("summary", r.summary))[:300], findings, r.args)
             added.append(item.id)
         for q in parsed.get("open_questions", [])[:5]:
@@ -404,7 +420,9 @@ class Orchestrator:
         self.model_calls += 1
         self.total_tokens += tokens
         self.max_context_tokens = max(self.max_context_tokens, tokens)
-        result = await self.client.create(messages)
+        with telemetry.span("sre_agent.model_call", parent=self.turn_spans.open(), agent=agent, context_tokens=tokens,
+                            messages=len(messages), model_call=self.model_calls):
+            result = await self.client.create(messages)
         out = result.content if isinstance(result.content, str) else json.dumps([dataclasses.asdict(c) for c in result.content])
         self.trace.emit("model_call", agent=agent, role=agent, context_tokens=tokens, messages=len(messages), output=out[:400])
         return out
