@@ -35,6 +35,8 @@ from . import reasoning
 from .offline import OfflineReasoner, build_view, role_of
 from .reasoning import canonical
 
+DRIFT_TARGETS = ("accounting", "fraud-detection", "email", "currency", "image-provider", "ad", "recommendation", "quote",
+                 "payment", "otel-collector", "prometheus", "opensearch", "clickhouse")
 BUSY_KINDS = ("ConfigMap", "Service", "Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "StatefulSet", "ReplicaSet")
 BUSY_NAMESPACES = (None, "otel-demo", "kube-system", "default", "chaos-mesh", "prometheus")
 #: endless, never-repeating busy work for a planner that does not know when to stop
@@ -115,8 +117,8 @@ class FaultyReasoner(OfflineReasoner):
                 clean.pop("root_causes", None)
         if survey_done and "2.3" not in self._once and self._roll("2.3"):
             hood = set(view.neighbourhood)
-            outside = sorted(s for s in ("accounting", "fraud-detection", "email", "currency", "image-provider", "ad",
-                                         "recommendation", "quote", "payment") if s not in hood)
+            # unrelated application services, else the monitoring stack ("debugging its own tooling")
+            outside = sorted(s for s in DRIFT_TARGETS if s not in hood)
             if outside:
                 self._once.add("2.3")
                 rng = random.Random(f"{self.seed}:{self.profile}:{self._n}:drift")

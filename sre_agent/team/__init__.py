@@ -40,9 +40,12 @@ def build_team(orch: Orchestrator) -> SelectorGroupChat:
 
 
 async def run_team(backend: Any, alerts: list[Alert], config: RunConfig, trace: TraceWriter,
-                   snapshot_name: str = "") -> Orchestrator:
-    """Run the team to its end and return the orchestrator (state, counters, trace)."""
-    client = make_client(config.model, config.seed)
+                   snapshot_name: str = "", client: Any = None) -> Orchestrator:
+    """Run the team to its end and return the orchestrator (state, counters, trace).
+
+    ``client`` overrides the model client the config's profile describes (recording, tests).
+    """
+    client = client if client is not None else make_client(config.model, config.seed)
     orch = Orchestrator(backend, alerts, config, client, trace)
     if hasattr(client, "trace"):
         client.trace = trace  # failure-injecting profiles record what they inject
