@@ -762,8 +762,7 @@ def detect_2_6(t: TraceIndex) -> Detection:
 
 def detect_3_1(t: TraceIndex) -> Detection:
     """FM-3.1: the team chose to stop (``stop_reason`` model_stop or explained) while there is no
-    diagnosis or it names no entity, or no diagnosis entity had a confirmed verdict before it,
-    or the diagnosis / run_end is flagged incomplete with no missing data source to account for
+    diagnosis or it names no entity, or the diagnosis / run_end is flagged incomplete with no missing data source to account for
     it.  (Incomplete because sources were missing is reported honestly, not premature.)"""
     end = t.run_end
     if end is None:
@@ -777,9 +776,7 @@ def detect_3_1(t: TraceIndex) -> Detection:
     if d is None or not t.diagnosis_entities():
         why.append("no root cause reported")
     else:
-        verdicts = t.latest_verdicts(before=int(d["seq"]))
-        if not any(str(verdicts.get(x, {}).get("verdict")) == "confirmed" for x in t.diagnosis_entities()):
-            why.append("no reported root cause was confirmed")
+        # reported but unconfirmed causes are FM-3.2 (no verification), not a premature stop
         if (d.get("incomplete") or end.get("incomplete")) and not d.get("missing"):
             why.append("flagged incomplete with no missing source")
     if why:
