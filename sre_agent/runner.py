@@ -54,6 +54,7 @@ def run_triage(
     config: RunConfig | None = None,
     backend: Any = None,
     alerts: list[Alert] | None = None,
+    client: Any = None,
 ) -> TriageResult:
     """Triage one incident; writes agent_output.json, report.md and trace.jsonl into output_dir."""
     from .alerts import load_alert_input
@@ -80,10 +81,17 @@ def run_triage(
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--output-dir {output_dir}: cannot be created ({exc.strerror})") from None
-    with open(output_dir / "trace.jsonl", "w", encoding="utf-8") as sink:
+    from . import telemetry
+    with open(output_dir / "trace.jsonl", "w", encoding="utf-8") as sink, \
+            telemetry.span("sre_agent.triage", alerts=len(alerts), backend=getattr(backend, "name", ""),
+                           model=config.model.name) as root:
         trace = TraceWriter(sink)
         from .team import run_team
-        orch = asyncio.run(run_team(backend, alerts, config, trace, snapshot_name=str(snapshot or getattr(backend, "name", ""))))
+        orch = asyncio.run(run_team(backend, alerts, config, trace, snapshot_name=str(snapshot or getattr(backend, "name", "")),
+                                  client=client))
+        orch.turn_spans.close()
+        telemetry.set_attributes(root, model_calls=orch.model_calls, tool_calls=orch.tool_calls, turns=orch.turns,
+                                 total_tokens=orch.total_tokens, stop_reason=orch.stop_reason)
     from .report import build_agent_output, build_report
     agent_output = build_agent_output(orch)
     stats = {

@@ -235,6 +235,8 @@ class StubHTTPServer:
     routes: dict[str, Reply | list[Reply] | Callable[[SeenRequest], Reply]] = field(default_factory=dict)
     seen: list[SeenRequest] = field(default_factory=list)
     port: int = 0
+    #: answers paths without a route (default: 404), e.g. :func:`forward_to` another server
+    fallback: Callable[[SeenRequest], Reply] | None = None
 
     def __post_init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
@@ -251,6 +253,8 @@ class StubHTTPServer:
             self.seen.append(req)
             route = self.routes.get(req.path)
             if route is None:
+                if self.fallback is not None:
+                    return self.fallback(req)
                 return 404, {"error": "not found"}
             if callable(route):
                 return route(req)
@@ -295,6 +299,21 @@ class StubHTTPServer:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def forward_to(base_url: str) -> Callable[[SeenRequest], Reply]:
+    """A :class:`StubHTTPServer` fallback that relays a GET to ``base_url`` (same path and query)."""
+    from urllib.parse import urlencode
+    session = requests.Session()
+    session.trust_env = False
+
+    def relay(req: SeenRequest) -> Reply:
+        query = urlencode([(k, v) for k, vs in req.query.items() for v in vs])
+        r = session.get(f"{base_url}{req.path}" + (f"?{query}" if query else ""), timeout=30,
+                        headers={k: v for k, v in req.headers.items() if k.lower() in ("accept", "authorization")})
+        return r.status_code, r.content
+
+    return relay
 
 
 # -- Kubernetes (kmock) ------------------------------------------------------------------------
@@ -375,3 +394,274 @@ def write_kubeconfig(path: Path, server_url: str, token: str | None = None, cont
 
 def binaries_present(*names: str) -> bool:
     return all(shutil.which(n) or os.path.exists(n) for n in names)
+
+
+# -- a recorded scenario served live -----------------------------------------------------------
+def _rfc3339(t: float | None) -> str | None:
+    """Epoch seconds -> RFC 3339 UTC (microseconds only when the time has a fraction)."""
+    if t is None:
+        return None
+    from datetime import datetime, timezone
+    dt = datetime.fromtimestamp(t, timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (f".{dt.microsecond:06d}Z" if dt.microsecond else "Z")
+
+
+def _jaeger_tag(key: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"key": key, "type": "bool", "value": value}
+    if isinstance(value, int):
+        return {"key": key, "type": "int64", "value": value}
+    if isinstance(value, float):
+        return {"key": key, "type": "float64", "value": value}
+    return {"key": key, "type": "string", "value": value if isinstance(value, str) else str(value)}
+
+
+_JAEGER_KINDS = {"Server": "server", "Client": "client", "Internal": "internal", "Producer": "producer",
+                 "Consumer": "consumer"}
+
+
+def spans_to_jaeger(spans: Iterable[Any]) -> list[dict[str, Any]]:
+    """:class:`~sre_agent.models.Span` records -> Jaeger query-API trace objects (``/api/traces`` data).
+
+    Times are whole microseconds (Jaeger's resolution); kind and status become the ``span.kind`` /
+    ``otel.status_code`` / ``otel.status_description`` tags; the span's attributes become tags and its
+    resource attributes the process tags (one process per distinct service + resource).
+    """
+    by_trace: dict[str, list[Any]] = {}
+    for s in spans:
+        by_trace.setdefault(s.trace_id, []).append(s)
+    out: list[dict[str, Any]] = []
+    for trace_id, members in by_trace.items():
+        processes: dict[tuple[str, str], str] = {}
+        procs_json: dict[str, Any] = {}
+        raw_spans = []
+        for s in members:
+            pkey = (s.service, s.resource_text)
+            pid = processes.get(pkey)
+            if pid is None:
+                pid = processes[pkey] = f"p{len(processes) + 1}"
+                res = {k: v for k, v in s.resource.items() if k != "service.name"}
+                procs_json[pid] = {"serviceName": s.service, "tags": [_jaeger_tag(k, v) for k, v in res.items()]}
+            tags = [_jaeger_tag(k, v) for k, v in s.attributes.items()]
+            if s.kind in _JAEGER_KINDS:
+                tags.append(_jaeger_tag("span.kind", _JAEGER_KINDS[s.kind]))
+            if s.status in ("Error", "Ok"):
+                tags.append(_jaeger_tag("otel.status_code", s.status.upper()))
+            if s.status_message:
+                tags.append(_jaeger_tag("otel.status_description", s.status_message))
+            refs = [{"refType": "CHILD_OF", "traceID": trace_id, "spanID": s.parent_span_id}] if s.parent_span_id else []
+            raw_spans.append({"traceID": trace_id, "spanID": s.span_id, "operationName": s.name, "references": refs,
+                              "startTime": int(round(s.start * 1e6)), "duration": int(round(s.duration_ns / 1000)),
+                              "tags": tags, "logs": [], "processID": pid, "warnings": None})
+        out.append({"traceID": trace_id, "spans": raw_spans, "processes": procs_json, "warnings": None})
+    return out
+
+
+def jaeger_routes(spans: Iterable[Any]) -> dict[str, Callable[[SeenRequest], Reply]]:
+    """:class:`StubHTTPServer` routes answering Jaeger's ``/api/services`` and ``/api/traces`` like
+    the query service: a trace is returned whole when one of its spans is emitted by ``service``
+    and starts within ``[start, end]`` (µs); ``limit`` caps the number of traces."""
+    traces = spans_to_jaeger(spans)
+    index: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
+    for tr in traces:
+        first: dict[str, tuple[int, int]] = {}
+        for sp in tr["spans"]:
+            svc = tr["processes"][sp["processID"]]["serviceName"]
+            lo, hi = first.get(svc, (sp["startTime"], sp["startTime"]))
+            first[svc] = (min(lo, sp["startTime"]), max(hi, sp["startTime"]))
+        for svc, (lo, hi) in first.items():
+            index.setdefault(svc, []).append((lo, hi, tr))
+    for rows in index.values():
+        rows.sort(key=lambda r: r[0])
+    encoded = {id(tr): json.dumps(tr).encode() for tr in traces}
+
+    def services(req: SeenRequest) -> Reply:
+        return 200, {"data": sorted(index), "total": len(index)}
+
+    def find(req: SeenRequest) -> Reply:
+        q = {k: v[-1] for k, v in req.query.items()}
+        svc = q.get("service", "")
+        start = int(q.get("start", 0))
+        end = int(q.get("end", 2 ** 62))
+        limit = int(q.get("limit", 20))
+        # a trace matches when one of the service's spans starts in [start, end]
+        hits = [tr for lo, hi, tr in index.get(svc, []) if hi >= start and lo <= end
+                and any(start <= sp["startTime"] <= end for sp in tr["spans"]
+                        if tr["processes"][sp["processID"]]["serviceName"] == svc)]
+        hits = hits[:limit]
+        return 200, b'{"data": [' + b",".join(encoded[id(tr)] for tr in hits) + b'], "total": %d}' % len(hits)
+
+    return {"/api/services": services, "/api/traces": find}
+
+
+#: Kind -> kmock resource key (group/version/plural) of the kinds ``KubernetesBackend`` reads
+KMOCK_RESOURCES = {
+    "Pod": "v1/pods", "Service": "v1/services", "Endpoints": "v1/endpoints", "ConfigMap": "v1/configmaps",
+    "Namespace": "v1/namespaces", "Node": "v1/nodes", "Deployment": "apps/v1/deployments",
+    "ReplicaSet": "apps/v1/replicasets", "StatefulSet": "apps/v1/statefulsets", "DaemonSet": "apps/v1/daemonsets",
+    "HorizontalPodAutoscaler": "autoscaling/v2/horizontalpodautoscalers",
+    "NetworkPolicy": "networking.k8s.io/v1/networkpolicies",
+}
+
+
+def namespace_routes(source: Any) -> dict[str, Reply]:
+    """Routes serving a backend's Namespace objects at ``/api/v1/namespaces[/<name>]``."""
+    items = [o.body for o in source.list_objects("Namespace")]
+    routes: dict[str, Reply] = {"/api/v1/namespaces": (200, {"apiVersion": "v1", "kind": "NamespaceList",
+                                                              "metadata": {}, "items": items})}
+    for body in items:
+        routes[f"/api/v1/namespaces/{body['metadata']['name']}"] = (200, body)
+    return routes
+
+
+def event_to_json(event: Any, index: int) -> dict[str, Any]:
+    """A :class:`~sre_agent.models.K8sEvent` -> a core v1 Event object as the API server returns it."""
+    ns = event.involved_namespace
+    name = f"{event.involved_name}.{index:016x}"
+    return {"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name, "namespace": ns, "uid": f"event-{index}"},
+            "involvedObject": {"kind": event.involved_kind, "namespace": ns, "name": event.involved_name},
+            "reason": event.reason, "message": event.message, "type": event.type, "count": event.count,
+            "firstTimestamp": _rfc3339(event.first_time), "lastTimestamp": _rfc3339(event.time),
+            "source": {"component": event.source}}
+
+
+def pod_log_text(records: Iterable[Any]) -> bytes:
+    """Log records -> what ``GET .../pods/<pod>/log?timestamps=true`` prints: one line per body line,
+    each prefixed by its RFC 3339 (nanosecond) time, as the kubelet writes multi-line output."""
+    from datetime import datetime, timezone
+    lines = []
+    for r in records:
+        ns = int(round(r.time * 1e9))
+        stamp = datetime.fromtimestamp(ns // 10 ** 9, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 10 ** 9:09d}Z"
+        for line in (r.body or "").splitlines() or [""]:
+            lines.append(f"{stamp} {line}")
+    return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def kube_setup_from_backend(source: Any, with_logs: bool = True) -> Callable[[Any], None]:
+    """A :class:`KubeMockServer` ``setup`` loading a backend's current objects (every kind the live
+    backend reads), its events, and (``with_logs``) each pod's log records as the pod's log."""
+    objects = [o for o in source.list_objects() if o.kind in KMOCK_RESOURCES]
+    events = list(source.events())
+    logs: dict[tuple[str, str], list[Any]] = {}
+    if with_logs:
+        for r in source.logs():
+            if r.pod:
+                logs.setdefault((r.namespace, r.pod), []).append(r)
+
+    def setup(k: Any) -> None:
+        for res in list(KMOCK_RESOURCES.values()) + ["v1/events", "events.k8s.io/v1/events"]:
+            k.resources[res] = {}
+        for o in objects:
+            k.objects[KMOCK_RESOURCES[o.kind], o.namespace or None, o.name] = o.body
+        for i, e in enumerate(events):
+            body = event_to_json(e, i)
+            k.objects["v1/events", body["metadata"]["namespace"] or None, body["metadata"]["name"]] = body
+        for (ns, pod), recs in logs.items():
+            k[f"get /api/v1/namespaces/{ns}/pods/{pod}/log"] << pod_log_text(recs)
+
+    return setup
+
+
+class LiveScenario:
+    """Every live source of one recorded incident, on loopback, behind a :class:`LiveBackend`.
+
+    From a snapshot backend (normally :class:`~sre_agent.snapshot.SnapshotBackend`): all metric
+    series backfilled into a real Prometheus, the current objects, events and pod logs in kmock,
+    the spans behind a Jaeger query-API stub, the firing alerts posted to a real Alertmanager.
+
+    Clocks: :attr:`backend` has ``now()`` = the end of the recording and the recording's window;
+    each source's default look-back is widened to cover every recorded sample (a snapshot's
+    "whole recording" for metrics can reach a fraction of a second past its window), as a
+    live deployment's one-hour look-back would.
+
+    Example::
+
+        with LiveScenario(SnapshotBackend("Scenario-27"), tmp_path) as live:
+            live.backend.metric_series("container_memory_rss", {"pod": "cart-..."})
+    """
+
+    def __init__(self, source: Any, workdir: Path, *, with_alertmanager: bool = True, with_logs: bool = True) -> None:
+        self.source = source
+        self.workdir = Path(workdir)
+        self.with_alertmanager = with_alertmanager
+        self.with_logs = with_logs
+        self.backend: Any = None
+        self.prometheus: PrometheusServer | None = None
+        self.kube: KubeMockServer | None = None
+        self.kube_front: StubHTTPServer | None = None
+        self.jaeger: StubHTTPServer | None = None
+        self.webhook: StubHTTPServer | None = None
+        self.alertmanager: AlertmanagerServer | None = None
+        self.series: list[MetricSeries] = []
+        self._stack: Any = None
+
+    def __enter__(self) -> "LiveScenario":
+        import contextlib
+
+        src = self.source
+        start, end = src.window()
+        self.series = [s for n in src.metric_names() for s in src.metric_series(n)]
+        spans = list(src.spans())
+        times = [t for s in self.series for t, _ in s.points] + [s.start for s in spans]
+        data_start = min([start] + times)
+        data_end = max([end] + times)
+        lookback = data_end - data_start + 1.0
+        stack = self._stack = contextlib.ExitStack()
+        try:
+            self.prometheus = stack.enter_context(PrometheusServer(self.series, self.workdir / "prometheus"))
+            self.kube = stack.enter_context(KubeMockServer(kube_setup_from_backend(src, self.with_logs)))
+            # kmock cannot parse the cluster-scoped /api/v1/namespaces paths: a front server answers
+            # them from the recording and relays every other request to kmock
+            self.kube_front = stack.enter_context(StubHTTPServer(routes=namespace_routes(src),
+                                                                 fallback=forward_to(self.kube.url)))
+            self.jaeger = stack.enter_context(StubHTTPServer(routes=jaeger_routes(spans)))
+            self._kubeconfig = write_kubeconfig(self.workdir / "kubeconfig", self.kube_front.url)
+            if self.with_alertmanager:
+                self.webhook = stack.enter_context(StubHTTPServer(routes={"/hook": (200, {})}))
+                self.alertmanager = stack.enter_context(
+                    AlertmanagerServer(f"{self.webhook.url}/hook", self.workdir / "alertmanager"))
+                self.alertmanager.post_alerts(alerts_to_alertmanager(src.alerts()))
+            self._clocks = (data_end, lookback, start, end)
+            self.backend = self.fresh_backend()
+            stack.callback(self.backend.close)
+        except BaseException:
+            stack.close()
+            raise
+        return self
+
+    def fresh_backend(self) -> Any:
+        """A new :class:`LiveBackend` over the running servers (the caller closes it)."""
+        from ._retry import RetryPolicy
+        from .alertmanager import AlertmanagerBackend
+        from .jaeger import JaegerBackend
+        from .kubernetes import KubernetesBackend
+        from .live import LiveBackend
+        from .prometheus import PrometheusBackend
+
+        data_end, lookback, start, end = self._clocks
+        clock = lambda: data_end  # noqa: E731
+        policy = RetryPolicy(attempts=1, timeout=30.0, deadline=60.0)
+        kube = KubernetesBackend.from_kubeconfig(str(self._kubeconfig), policy=policy, log_tail_lines=10 ** 6,
+                                                 max_log_pods=10 ** 4, lookback_s=lookback, clock=clock)
+        prom = PrometheusBackend(self.prometheus.url, policy=policy, lookback_s=lookback, clock=clock)
+        jaeger = JaegerBackend(self.jaeger.url, policy=policy, max_traces=10 ** 7, lookback_s=lookback, clock=clock)
+        am = AlertmanagerBackend(self.alertmanager.url, policy=policy) if self.alertmanager else None
+        return LiveBackend(kubernetes=kube, prometheus=prom, jaeger=jaeger, alertmanager=am,
+                           lookback_s=end - start, clock=lambda: end)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._stack is not None:
+            self._stack.close()
+
+
+def alerts_to_alertmanager(alerts: Iterable[Any]) -> list[dict[str, Any]]:
+    """:class:`~sre_agent.models.Alert` records -> ``POST /api/v2/alerts`` bodies (still firing)."""
+    out = []
+    for a in alerts:
+        item: dict[str, Any] = {"labels": {"alertname": a.name, **a.labels}, "annotations": dict(a.annotations)}
+        if a.active_at:
+            item["startsAt"] = _rfc3339(a.active_at)
+        out.append(item)
+    return out

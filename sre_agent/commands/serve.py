@@ -268,6 +268,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="live-mode config (see configs/live.yaml): sources, timeouts, tokens' env vars")
     p.add_argument("--snapshot", type=Path, help="triage against this recorded ITBench-Lite scenario instead of live sources")
     p.add_argument("--run-config", type=Path, help="agent run configuration, as triage's --config (configs/default.yaml)")
+    p.add_argument("--otel-console", action="store_true",
+                   help="print the agent's OpenTelemetry spans to stderr (needs opentelemetry-sdk)")
 
 
 def _default_triage(run_config: Any) -> TriageFn:
@@ -312,6 +314,8 @@ def run(args: argparse.Namespace) -> int:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+    from ..telemetry import setup_tracing
+    setup_tracing(console=getattr(args, "otel_console", False))
     service = build_service(args)
     try:
         server = make_server(args.host, args.port, service)
