@@ -155,6 +155,10 @@ def build(fault: str | None = None, inject: bool = True) -> list[dict[str, Any]]
     b.call("search_logs", {"service": "cart"}, None, agent="gate", entities=[CART])
     if fault == "1.5late":
         b.call("get_events", {}, None)
+    if fault == "1.5":  # busy work that finds nothing, until the budget ends the run
+        for kind in ("ConfigMap", "Service", "HorizontalPodAutoscaler"):
+            step, = b.plan([(CART, "confirmed")], [("list_objects", {"kind": kind})])
+            b.call("list_objects", {"kind": kind}, step)
     entities = [root, FRONTEND] if fault == "2.5b" else [root]
     if fault == "3.1":
         b.diagnosis([], incomplete=True)

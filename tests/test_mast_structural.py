@@ -127,9 +127,13 @@ def test_off_namespace_workload_is_derailment_but_config_object_is_not() -> None
         assert labels(b.events)["2.3"] == expected, target
 
 
-def test_budget_exceeded_by_counts() -> None:
+def test_budget_exceeded_by_counts_is_1_5_only_after_barren_calls() -> None:
     events = build(None)
     events[-1]["tool_calls"] = 61  # above max_tool_calls 60, although stop_reason is "explained"
+    assert labels(events)["1.5"] == 0, "the last calls found something: busy with real work"
+    events = build("1.5")
+    events[-1]["stop_reason"] = "explained"
+    events[-1]["tool_calls"] = 61
     assert labels(events)["1.5"] == 1
 
 

@@ -101,11 +101,11 @@ class FaultyReasoner(OfflineReasoner):
                 self._inject("3.2", f"concluded on the first plausible signal ({hyps[0]['entity']}) without verification")
                 return "PLAN\n" + json.dumps({"action": "conclude", "hypotheses": hyps[:1], "steps": [],
                                               "root_causes": [hyps[0]["entity"]]}, sort_keys=True)
-        if survey_done and not walked and "3.1" not in self._once and self._roll("3.1"):
+        if survey_done and not walked and "3.1" not in self._once and "1.5" not in self._once and self._roll("3.1"):
             self._once.add("3.1")
             self._inject("3.1", "gave up before walking the call graph from the alerting services, naming no root cause")
             return "PLAN\n" + json.dumps({"action": "conclude", "hypotheses": [], "steps": [], "root_causes": []}, sort_keys=True)
-        if clean.get("action") in ("verify", "conclude") and ("1.5" in self._once or self._roll("1.5")):
+        if clean.get("action") in ("verify", "conclude") and "3.1" not in self._once and ("1.5" in self._once or self._roll("1.5")):
             todo = [(t, a) for t, a in BUSY_WORK if canonical(t, a) not in view.done]
             if todo:
                 rng = random.Random(f"{self.seed}:{self.profile}:{self._n}:busy")

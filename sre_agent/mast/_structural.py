@@ -510,17 +510,29 @@ def _done_seq(t: TraceIndex) -> int | None:
     return None
 
 
+#: FM-1.5: how many finding-less calls in a row before a limit mean the team did not see its exit
+UNPRODUCTIVE_TAIL = 3
+
+
 def detect_1_5(t: TraceIndex) -> Detection:
     """FM-1.5: the run ends on a limit (``stop_reason`` budget / max_steps / max_turns /
     max_tool_calls / max_tokens / timeout, or ``run_end`` steps or tool_calls above the
-    configured budget), or a non-verification actor executes a tool call after the point where
+    configured budget) right after ``UNPRODUCTIVE_TAIL`` executed calls that found nothing, or a non-verification actor executes a tool call after the point where
     every final root cause had a confirmed verdict and that call is not cited by a later check."""
     hits: list[int] = []
     why: list[str] = []
     limit = _limit_reached(t)
     if limit:
-        hits.append(int(t.run_end["seq"]))  # type: ignore[index]
-        why.append(limit)
+        # a limit alone is not unawareness: the team may have been busy with real work (a
+        # budget exhausted by mismatched calls is FM-2.6's cascade).  It is FM-1.5 when the
+        # work before the limit had stopped producing anything: the last calls found nothing.
+        tail = [c for c in t.executed_calls() if not t.is_verification_actor(c.get("agent"))][-UNPRODUCTIVE_TAIL:]
+        results = {str(r.get("call_id")): r for r in t.of("tool_result")}
+        barren = len(tail) == UNPRODUCTIVE_TAIL and all(not (results.get(str(c.get("call_id"))) or {}).get("anomalies")
+                                                       for c in tail)
+        if barren:
+            hits.append(int(t.run_end["seq"]))  # type: ignore[index]
+            why.append(f"{limit}, after {UNPRODUCTIVE_TAIL} calls in a row that found nothing")
     done = _done_seq(t)
     if done is not None:
         cited = {cid for v in t.of("verification") for c in v.get("checks") or [] for cid in _check_calls(c)}
