@@ -28,7 +28,7 @@ import re
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,7 +41,7 @@ from .scoring import load_ground_truth, score
 __all__ = [
     "GROUND_TRUTH_NAMES", "METRICS", "RunResult", "SuiteResult", "Interval",
     "find_scenarios", "ground_truth_path", "scenario_names", "run_suite", "summarize", "bootstrap_mean",
-    "print_table",
+    "print_table", "run_parallel", "progress_bar", "run_one",
 ]
 
 #: Ground-truth file names, in the order they are looked for.
@@ -234,6 +234,57 @@ def _run_one(task: _Task) -> RunResult:
     return result
 
 
+# -- the process pool --------------------------------------------------------------------------------
+
+def progress_bar(total: int, *, desc: str, progress: bool = True) -> Any:
+    """The suite's progress bar (tqdm on stderr, off when ``progress`` is false)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+
+
+def run_parallel(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    jobs: int,
+    desc: str = "eval",
+    progress: bool = True,
+    failure: Callable[[Any], str | None] | None = None,
+) -> Iterator[tuple[Any, Any, BaseException | None]]:
+    """Run ``fn(item)`` for every item in a process pool, yielding ``(item, result, error)`` as
+    each finishes (completion order), with a progress bar.
+
+    ``fn`` must be picklable (module level).  ``error`` is the exception a worker raised (then
+    ``result`` is ``None``); it never stops the others.  ``failure(result)`` may return a line
+    to print above the bar for a result that is a failure.
+    """
+    if not items:
+        return
+    # The pool (and its forked workers) starts before tqdm's monitor thread exists.
+    with ProcessPoolExecutor(max_workers=min(max(1, jobs), len(items))) as pool:
+        futures = {pool.submit(fn, item): item for item in items}
+        with progress_bar(len(items), desc=desc, progress=progress) as bar:
+            for fut in as_completed(futures):
+                item = futures[fut]
+                try:
+                    result, error = fut.result(), None
+                except Exception as exc:  # noqa: BLE001 - reported to the caller, never fatal
+                    result, error = None, exc
+                bar.update(1)
+                line = failure(result) if (failure and error is None) else None
+                if line:
+                    bar.write(line, file=sys.stderr)
+                yield item, result, error
+
+
+def run_one(scenario: str, seed: int, path: Path, output_dir: Path, config_args: Mapping[str, Any],
+            triage_fn: TriageFn | None = None) -> RunResult:
+    """Triage and score one scenario × seed into ``output_dir``, in this process (a suite worker's
+    body: every failure becomes the result's error line, scored as the empty answer)."""
+    return _run_one(_Task(scenario, seed, Path(path), Path(output_dir), dict(config_args), triage_fn))
+
+
 # -- the suite ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -304,8 +355,6 @@ def run_suite(
     ``jobs`` defaults to the CPU count.  ``triage_fn`` replaces the real triage (tests); it must
     be a picklable module-level function taking ``alert, snapshot, output_dir, config_args, seed``.
     """
-    from tqdm import tqdm
-
     scenarios = [Path(s) for s in scenarios]
     seed_list = _seed_list(seeds)
     jobs = max(1, int(jobs or os.cpu_count() or 1))
@@ -317,22 +366,12 @@ def run_suite(
              for name, path in zip(names, scenarios) for seed in seed_list]
     started = time.perf_counter()
     runs: list[RunResult] = []
-    # The pool (and its forked workers) starts before tqdm's monitor thread exists.
-    with ProcessPoolExecutor(max_workers=min(jobs, max(1, len(tasks)))) as pool:
-        futures = {pool.submit(_run_one, t): t for t in tasks}
-        with tqdm(total=len(tasks), desc="eval", unit="run", file=sys.stderr, disable=not progress,
-                  dynamic_ncols=True) as bar:
-            for fut in as_completed(futures):
-                t = futures[fut]
-                try:
-                    r = fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
-                    r = RunResult(scenario=t.scenario, seed=t.seed, path=str(t.path), output_dir=str(t.output_dir),
-                                  ok=False, error="worker: " + _one_line(exc))
-                runs.append(r)
-                bar.update(1)
-                if not r.ok:
-                    bar.write(f"{r.scenario} seed {r.seed}: {r.error}", file=sys.stderr)
+    for t, r, exc in run_parallel(_run_one, tasks, jobs=jobs, desc="eval", progress=progress,
+                                  failure=lambda r: None if r.ok else f"{r.scenario} seed {r.seed}: {r.error}"):
+        if exc is not None:  # e.g. a worker killed by the OS
+            r = RunResult(scenario=t.scenario, seed=t.seed, path=str(t.path), output_dir=str(t.output_dir),
+                          ok=False, error="worker: " + _one_line(exc))
+        runs.append(r)
     wall = time.perf_counter() - started
     runs.sort(key=lambda r: (order.get(r.scenario, len(order)), r.seed))
     return SuiteResult(runs=runs, summary=summarize(runs), wall_s=round(wall, 4), jobs=jobs, seeds=seed_list,

@@ -1,0 +1,262 @@
+"""The ablation runner: spec validation, design expansion, the smoke ablation end to end (its
+report checked against a plain-Python recomputation from results.csv), the run cache, and the
+Ray executor's equivalence with the local one."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from sre_agent.ablation import expand_settings, load_spec, run_ablation
+from sre_agent.ablation.cache import DONE
+from sre_agent.ablation.report import COLUMNS, paired_test
+from sre_agent.cli import main
+from sre_agent.config import FIX_NAMES
+from sre_agent.errors import InputError
+
+from shared_paths import GROUND_TRUTHS, PROJECT_ROOT
+
+SMOKE = PROJECT_ROOT / "configs" / "ablations" / "smoke.yaml"
+FULL = PROJECT_ROOT / "configs" / "ablations" / "one-at-a-time.yaml"
+
+needs_shared = pytest.mark.skipif(not GROUND_TRUTHS.is_dir(), reason=f"{GROUND_TRUTHS} (ITBench-Lite ground truths) missing")
+
+
+# -- designs -----------------------------------------------------------------------------------------
+
+def test_one_at_a_time_has_baseline_each_fix_alone_and_all_on() -> None:
+    settings = expand_settings("one-at-a-time", FIX_NAMES)
+    assert [s.name for s in settings] == ["all-off", *[f"only-{f}" for f in FIX_NAMES], "all-on"]
+    assert not any(settings[0].switches().values()) and all(settings[-1].switches().values())
+    for f, s in zip(FIX_NAMES, settings[1:-1]):
+        assert [n for n, v in s.fixes if v] == [f]
+
+
+def test_leave_one_out_and_grid() -> None:
+    loo = expand_settings("leave-one-out", FIX_NAMES)
+    assert loo[0].name == "all-on" and len(loo) == 7
+    assert all(sum(not v for _, v in s.fixes) == 1 for s in loo[1:])
+    grid = expand_settings("grid", FIX_NAMES)
+    assert len(grid) == 64 and len({s.fixes for s in grid}) == 64
+    assert grid[0].name == "all-off" and grid[-1].name == "all-on"
+    listed = expand_settings("grid", FIX_NAMES, [["loop_breaker"], []])
+    assert [s.name for s in listed] == ["on:loop_breaker", "all-off"]
+
+
+def test_explicit_settings_lists_and_maps() -> None:
+    s = expand_settings("explicit", FIX_NAMES, {"a": ["loop_breaker"], "b": {"all": "on", "loop_breaker": "off"}})
+    assert s[0].switches() == {n: n == "loop_breaker" for n in FIX_NAMES}
+    assert s[1].switches() == {n: n != "loop_breaker" for n in FIX_NAMES}
+
+
+def test_paired_test_names_the_test() -> None:
+    assert paired_test([0.0] * 5) == ("sign", 1.0)
+    name, p = paired_test([1.0, 1.0, 0.0, 0.0, -1.0, 1.0])
+    assert name == "wilcoxon" and 0 < p <= 1
+
+
+@needs_shared
+def test_shipped_ablation_files_validate() -> None:
+    full = load_spec(FULL)
+    assert full.design == "one-at-a-time" and full.seed_list() == list(range(5))
+    assert full.profiles == ["clean", "verifies-poorly", "loses-exit", "forgets"]
+    assert full.simulate is not None and Path(full.simulate.ground_truths) == GROUND_TRUTHS.resolve()
+    smoke = load_spec(SMOKE)
+    assert len(smoke.simulate.ground_truths) <= 3 and len(smoke.profiles) == 2 and smoke.seed_list() == [0, 1]
+
+
+# -- bad ablation files -----------------------------------------------------------------------------
+
+BAD = {
+    "not yaml": ("profiles: [clean\n", "not valid YAML"),
+    "not a mapping": ("- 1\n", "expected a YAML mapping"),
+    "unknown field": ("scenarios: sc\nprofiles: [clean]\ndesign: grid\nfoo: 1\n", "foo"),
+    "unknown design": ("scenarios: sc\nprofiles: [clean]\ndesign: random\n", "design"),
+    "unknown fix": ("scenarios: sc\nprofiles: [clean]\ndesign: grid\nvary: [teleport]\n", "teleport"),
+    "no profile": ("scenarios: sc\nprofiles: []\ndesign: grid\n", "profiles"),
+    "unknown profile": ("scenarios: sc\nprofiles: [gpt-7]\ndesign: grid\n", "gpt-7"),
+    "missing scenarios": ("scenarios: nowhere\nprofiles: [clean]\ndesign: grid\n", "nowhere"),
+    "both sources": ("scenarios: sc\nsimulate: {ground_truths: sc}\nprofiles: [clean]\ndesign: grid\n", "exactly one"),
+    "zero seeds": ("scenarios: sc\nprofiles: [clean]\nseeds: 0\ndesign: grid\n", "seeds"),
+    "bad threshold": ("scenarios: sc\nprofiles: [clean]\ndesign: grid\nfailed_threshold: 2\n", "failed_threshold"),
+    "explicit without settings": ("scenarios: sc\nprofiles: [clean]\ndesign: explicit\n", "settings"),
+    "bad switch": ("scenarios: sc\nprofiles: [clean]\ndesign: explicit\nsettings: {a: {loop_breaker: maybe}}\n", "maybe"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_ablation_file_is_one_line_input_error(tmp_path: Path, case: str) -> None:
+    text, needle = BAD[case]
+    (tmp_path / "sc").mkdir()
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_spec(path)
+    msg = str(err.value)
+    assert "\n" not in msg and str(path) in msg and needle in msg
+
+
+def test_unknown_baseline_and_cli_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "sc").mkdir()
+    path = tmp_path / "bad.yaml"
+    path.write_text("scenarios: sc\nprofiles: [clean]\ndesign: one-at-a-time\nbaseline: nope\n")
+    assert main(["ablate", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "baseline 'nope'" in err
+    assert main(["ablate", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "out")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_path_resolution_prefers_the_files_folder_then_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "abl").mkdir()
+    (tmp_path / "cwd" / "only-in-cwd").mkdir(parents=True)
+    (tmp_path / "abl" / "here").mkdir()
+    path = tmp_path / "abl" / "x.yaml"
+    path.write_text("scenarios: [here, only-in-cwd]\nprofiles: [clean]\ndesign: grid\n")
+    monkeypatch.chdir(tmp_path / "cwd")
+    spec = load_spec(path)
+    assert spec.scenarios == [tmp_path / "abl" / "here", tmp_path / "cwd" / "only-in-cwd"]
+
+
+# -- the smoke ablation --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory):
+    if not GROUND_TRUTHS.is_dir():
+        pytest.skip(f"{GROUND_TRUTHS} missing")
+    out = tmp_path_factory.mktemp("smoke")
+    result = run_ablation(SMOKE, out, jobs=2, progress=False)
+    return out, result
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _md_table_after(text: str, heading: str) -> list[list[str]]:
+    """The cells of the first markdown table after ``heading`` (header row excluded)."""
+    rest = text[text.index(heading):]
+    lines = [ln for ln in rest.splitlines()[1:]]
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
+    table = []
+    for ln in lines[start + 2:]:
+        if not ln.startswith("|"):
+            break
+        table.append([c.strip() for c in ln.strip("|").split("|")])
+    return table
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs)
+
+
+def test_smoke_ablation_writes_every_artefact(smoke) -> None:
+    out, result = smoke
+    rows = _read_rows(out / "results.csv")
+    assert list(rows[0]) == list(COLUMNS)
+    assert len(rows) == result.n_runs == 3 * 2 * 2 * 2 and result.errors == 0
+    assert {r["setting"] for r in rows} == {"all-off", "all-on"}
+    for r in rows:
+        run = out / "runs" / r["run_id"]
+        for name in ("agent_output.json", "trace.jsonl", "report.md", "score.json", "mast.json", "key.json", DONE):
+            assert (run / name).is_file(), (run, name)
+        assert r["failed"] == ("1" if float(r["recall"]) < 0.5 else "0")
+    for p in ("clean", "verifies-poorly"):
+        for kind in ("recall", "diff", "mast"):
+            png = out / "plots" / f"{kind}-{p}.png"
+            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "wall_s" in (out / "timings.csv").read_text().splitlines()[0]
+    assert "wall" not in (out / "results.csv").read_text().splitlines()[0]
+
+
+def test_smoke_report_numbers_match_results_csv(smoke) -> None:
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    report = (out / "report.md").read_text()
+    profiles = ["clean", "verifies-poorly"]
+    headline = _md_table_after(report, "## Mean root-cause recall per setting")
+    assert [r[0] for r in headline] == ["`all-off`", "`all-on`"]
+    for line in headline:
+        setting = line[0].strip("`")
+        for profile, cell in zip(profiles, line[1:]):
+            m = re.fullmatch(r"([\d.]+) \[([\d.]+), ([\d.]+)\]", cell)
+            assert m, cell
+            mean, low, high = map(float, m.groups())
+            recalls = [float(r["recall"]) for r in rows if r["profile"] == profile and r["setting"] == setting]
+            assert len(recalls) == 6
+            assert mean == pytest.approx(_mean(recalls), abs=5e-4)
+            assert low - 5e-4 <= mean <= high + 5e-4 and 0 <= low and high <= 1
+    for profile in profiles:
+        table = _md_table_after(report, f"### Paired difference against `all-off`, `{profile}`")
+        assert len(table) == 1
+        setting, n, mean_diff, ci, wlt, test, p = table[0]
+        base = {(r["scenario"], r["seed"]): float(r["recall"]) for r in rows
+                if r["profile"] == profile and r["setting"] == "all-off"}
+        diffs = [float(r["recall"]) - base[(r["scenario"], r["seed"])] for r in rows
+                 if r["profile"] == profile and r["setting"] == "all-on"]
+        assert setting == "`all-on`" and int(n) == len(diffs) == 6
+        assert float(mean_diff) == pytest.approx(_mean(diffs), abs=5e-5)
+        wins, losses, ties = (int(x) for x in wlt.split(" / "))
+        assert (wins, losses, ties) == (sum(d > 0 for d in diffs), sum(d < 0 for d in diffs),
+                                        sum(d == 0 for d in diffs))
+        assert test == ("sign" if all(d == 0 for d in diffs) else "wilcoxon")
+        if test == "sign":
+            assert float(p) == 1.0
+
+
+def test_smoke_mast_frequencies_match_results_csv(smoke) -> None:
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    report = (out / "report.md").read_text()
+    heading = "#### MAST modes in failed vs successful runs, `verifies-poorly`"
+    if heading not in report:
+        pytest.skip("no MAST mode present in the verifies-poorly runs")
+    table = _md_table_after(report, heading)
+    for line in table[:-1]:
+        mode = line[0].split(" ", 1)[0]
+        for setting, cell in zip(("all-off", "all-on"), line[1:]):
+            sel = [r for r in rows if r["profile"] == "verifies-poorly" and r["setting"] == setting]
+            failed = [r[f"FM-{mode}"] == "1" for r in sel if r["failed"] == "1"]
+            ok = [r[f"FM-{mode}"] == "1" for r in sel if r["failed"] == "0"]
+            expect = "/".join("–" if not xs else f"{100 * sum(xs) / len(xs):.0f}" for xs in (failed, ok))
+            assert cell.split(" (")[0].replace(" ", "") == expect
+
+
+def test_repeated_ablation_executes_nothing(smoke) -> None:
+    out, first = smoke
+    before = (out / "results.csv").read_bytes()
+    markers = {p: p.stat().st_mtime_ns for p in (out / "runs").glob(f"*/{DONE}")}
+    assert len(markers) == first.executed + first.reused == 24
+    again = run_ablation(SMOKE, out, jobs=2, progress=False, plots=False)
+    assert (again.executed, again.reused) == (0, 24)
+    assert (out / "results.csv").read_bytes() == before
+    assert {p: p.stat().st_mtime_ns for p in (out / "runs").glob(f"*/{DONE}")} == markers
+
+
+def test_interrupted_run_is_redone(smoke) -> None:
+    out, _ = smoke
+    before = (out / "results.csv").read_bytes()
+    victim = sorted((out / "runs").iterdir())[0]
+    (victim / DONE).unlink()  # as if killed before its marker was written
+    (victim / "score.json").unlink()
+    again = run_ablation(SMOKE, out, jobs=2, progress=False, plots=False)
+    assert (again.executed, again.reused) == (1, 23)
+    assert (victim / DONE).is_file() and (victim / "score.json").is_file()
+    assert (out / "results.csv").read_bytes() == before
+
+
+# -- Ray ------------------------------------------------------------------------------------------------
+
+@pytest.mark.slow  # a local Ray start plus 24 runs: 60-90 s on two busy cores
+def test_ray_executor_gives_the_same_results_csv(smoke, tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="ray is not installed (pip install 'sre-agent[ray]' / ray==2.60.0)")
+    out, _ = smoke
+    ray_out = tmp_path / "ray"
+    result = run_ablation(SMOKE, ray_out, executor="ray", jobs=2, progress=False, plots=False)
+    assert result.executed == 24
+    assert result.errors == 0, [r["error"] for r in result.rows if r["error"]]
+    assert (ray_out / "results.csv").read_bytes() == (out / "results.csv").read_bytes()
