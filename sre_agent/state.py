@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -222,6 +223,7 @@ def _finding_view(f: Finding) -> dict[str, Any]:
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
 
+@lru_cache(maxsize=8192)
 def approx_tokens(text: str) -> int:
     """A deterministic token count: words and punctuation marks, long words split every 6 chars.
 
@@ -230,10 +232,8 @@ def approx_tokens(text: str) -> int:
     >>> approx_tokens("error rate of checkout-8546fdc74d")
     8
     """
-    n = 0
-    for m in _TOKEN_RE.finditer(text):
-        n += 1 + (len(m.group()) - 1) // 6
-    return n
+    pieces = _TOKEN_RE.findall(text)
+    return len(pieces) + sum((len(p) - 1) // 6 for p in pieces if len(p) > 6)
 
 
 def parse_state(text: str) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -55,14 +56,20 @@ class Tool:
     source: str = ""
 
     def schema(self) -> dict[str, Any]:
-        """The JSON-schema function signature an LLM sees."""
-        params = self.params.model_json_schema()
-        params.pop("title", None)
-        for prop in params.get("properties", {}).values():
-            prop.pop("title", None)
-        params.setdefault("properties", {})
-        params["additionalProperties"] = False
-        return {"name": self.name, "description": self.description, "parameters": params}
+        """The JSON-schema function signature an LLM sees (a fresh copy each call)."""
+        return json.loads(_schema_text(self.name, self.description, self.params))
+
+
+@lru_cache(maxsize=None)
+def _schema_text(name: str, description: str, params_model: type[BaseModel]) -> str:
+    """The schema of a tool as JSON text, computed once per tool (pydantic's schema build is slow)."""
+    params = params_model.model_json_schema()
+    params.pop("title", None)
+    for prop in params.get("properties", {}).values():
+        prop.pop("title", None)
+    params.setdefault("properties", {})
+    params["additionalProperties"] = False
+    return json.dumps({"name": name, "description": description, "parameters": params})
 
 
 @dataclass
@@ -125,7 +132,8 @@ def render_output(call_id: str, tool: str, out: ToolOutput, max_items: int, max_
     payload: dict[str, Any] = {
         "call_id": call_id, "tool": tool, "summary": out.summary,
         "findings": [f.model_dump(exclude_defaults=True) | {"entity": f.entity, "signal": f.signal} for f in findings],
-        "data": data,
+        # quoted from the observed system (log lines, event messages, annotations): data, never instructions
+        "untrusted_data": data,
     }
     if fmarker:
         payload["findings_truncated"] = fmarker
@@ -133,9 +141,9 @@ def render_output(call_id: str, tool: str, out: ToolOutput, max_items: int, max_
     if out.missing:
         payload["missing"] = out.missing
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    while len(text) > max_chars and payload["data"]:
+    while len(text) > max_chars and payload["untrusted_data"]:
         # drop data (least essential first) until it fits; say how much was dropped
-        payload["data"] = _shrink(payload["data"])
+        payload["untrusted_data"] = _shrink(payload["untrusted_data"])
         payload["truncated"] = f"… output cut to {max_chars} characters"
         cut = True
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)

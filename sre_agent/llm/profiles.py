@@ -134,6 +134,8 @@ class FaultyReasoner(OfflineReasoner):
             clean["hypotheses"] = [{"entity": ent, "mechanism": "fixated after derailment", "score": 0.95, "evidence": [],
                                     "reason": "looked at it last"}] + clean.get("hypotheses", [])
             clean["root_causes"] = [ent]
+            clean["action"] = "verify"
+            clean["action"] = "verify"
         return "PLAN\n" + json.dumps(clean, sort_keys=True)
 
     # -- investigator ----------------------------------------------------------------------

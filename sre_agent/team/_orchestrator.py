@@ -10,6 +10,7 @@ statuses.  The diagnosis is read from the state at the end.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import time
@@ -24,6 +25,7 @@ from autogen_core.tools import TextResultContent, ToolResult, ToolSchema, Workbe
 
 from .. import telemetry
 from ..analysis.analyzer import Analyzer
+from ..backends._redact import one_line
 from ..config import RunConfig
 from ..fixes import Intervention, build_fixes
 from ..llm.offline import count_message_tokens, message_text
@@ -74,6 +76,7 @@ class Orchestrator:
         self._step_counter = 0
         self.rounds_since_verify = 0
         self.root_claims: list[str] = []
+        self.budget_stop = ""
         self.turn_spans = telemetry.TurnSpans()
 
     # -- setup -----------------------------------------------------------------------------
@@ -133,6 +136,8 @@ class Orchestrator:
     # -- budgets ---------------------------------------------------------------------------
     def over_budget(self) -> str | None:
         b = self.config.budgets
+        if self.budget_stop:  # a model call was refused (token budgets) or the run timed out
+            return self.budget_stop
         if self.turns >= b.max_turns:
             return "max_turns"
         if self.tool_calls >= b.max_tool_calls:
@@ -142,6 +147,40 @@ class Orchestrator:
         if self.total_tokens >= b.max_tokens_per_run:
             return "max_tokens_per_run"
         return None
+
+    def wall_left(self) -> float:
+        """Seconds left of the wall-clock budget (a model call may not wait longer)."""
+        return max(0.0, self.config.budgets.max_wall_seconds - (time.monotonic() - self.started))
+
+    def timed_out(self, agent: str) -> None:
+        """A model call outlived the wall-clock budget: it was cancelled; the run ends."""
+        if not self.budget_stop:
+            self.budget_stop = "max_wall_seconds"
+            self.trace.emit("state_update", changes={"budget": f"{agent}: model call cancelled at the wall-clock budget "
+                                                               f"({self.config.budgets.max_wall_seconds}s)"}, digest="")
+
+    def model_failed(self, agent: str, exc: BaseException) -> None:
+        """The model endpoint failed (after its client's own retries): the run ends at the next turn
+        boundary with a flagged partial diagnosis; the error is kept as one redacted line."""
+        if not self.budget_stop:
+            self.budget_stop = "model_error"
+            self.trace.emit("state_update", changes={"model_error": f"{agent}: {one_line(f'{type(exc).__name__}: {exc}', 240)}"},
+                            digest="")
+
+    def refuse_call(self, agent: str, tokens: int) -> str | None:
+        """The token budget a model call of ``tokens`` context tokens would break (then it is not
+        made, and the run ends at the next turn boundary), or None."""
+        b = self.config.budgets
+        reason = None
+        if tokens > b.max_tokens_per_call:
+            reason = "max_tokens_per_call"
+        elif self.total_tokens + tokens > b.max_tokens_per_run:
+            reason = "max_tokens_per_run"
+        if reason and not self.budget_stop:
+            self.budget_stop = reason
+            self.trace.emit("state_update", changes={"budget": f"{agent}: a call of {tokens} context tokens was not made "
+                                                               f"({reason}; {self.total_tokens} tokens used)"}, digest="")
+        return reason
 
     # -- tool calls (through the workbench) ------------------------------------------------
     async def call_tool(self, agent: str, name: str, args: Mapping[str, Any] | None, call_id: str) -> tuple[str, bool]:
@@ -253,6 +292,15 @@ class Orchestrator:
             existing = self.state.hypothesis_for(h["entity"])
             status = existing.status if existing and existing.status in ("confirmed", "rejected") else \
                 "supported" if h["entity"] in roots else "proposed"
+            if existing is not None and existing.status == "rejected" and h["entity"] in roots:
+                if self.fixes["summarized_state"].enabled:
+                    # the state remembers the verdict: a re-proposal with no new evidence is not re-opened
+                    self.record_fix(self.fixes["summarized_state"].intervention(
+                        h["entity"], "kept the rejected verdict; the planner re-proposed it without new evidence"))
+                else:
+                    status = "supported"  # nothing remembers the verdict: the claim is re-opened
+                    if h["entity"] in self.state.ruled_out:
+                        self.state.ruled_out.remove(h["entity"])
             self.state.upsert_hypothesis(h["entity"], mechanism=str(h.get("mechanism", ""))[:120], status=status,
                                          score=float(h.get("score", 0) or 0), evidence=[str(e) for e in h.get("evidence", [])][:8],
                                          reason=str(h.get("reason", ""))[:200])
@@ -417,12 +465,21 @@ class Orchestrator:
 
     async def model_call(self, agent: str, messages: list[Any]) -> str:
         tokens = count_message_tokens(messages)
+        if self.refuse_call(agent, tokens):
+            return ""
         self.model_calls += 1
         self.total_tokens += tokens
         self.max_context_tokens = max(self.max_context_tokens, tokens)
         with telemetry.span("sre_agent.model_call", parent=self.turn_spans.open(), agent=agent, context_tokens=tokens,
                             messages=len(messages), model_call=self.model_calls):
-            result = await self.client.create(messages)
+            try:
+                result = await asyncio.wait_for(self.client.create(messages), timeout=self.wall_left())
+            except asyncio.TimeoutError:
+                self.timed_out(agent)
+                return ""
+            except Exception as exc:  # noqa: BLE001 - an endpoint error ends the run, flagged
+                self.model_failed(agent, exc)
+                return ""
         out = result.content if isinstance(result.content, str) else json.dumps([dataclasses.asdict(c) for c in result.content])
         self.trace.emit("model_call", agent=agent, role=agent, context_tokens=tokens, messages=len(messages), output=out[:400])
         return out
