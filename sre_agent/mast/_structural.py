@@ -512,6 +512,8 @@ def _done_seq(t: TraceIndex) -> int | None:
 
 #: FM-1.5: how many finding-less calls in a row before a limit mean the team did not see its exit
 UNPRODUCTIVE_TAIL = 3
+#: FM-1.5: planning rounds with standing hypotheses and no verification before a limit
+STALLED_ROUNDS = 6
 
 
 def detect_1_5(t: TraceIndex) -> Detection:
@@ -530,9 +532,16 @@ def detect_1_5(t: TraceIndex) -> Detection:
         results = {str(r.get("call_id")): r for r in t.of("tool_result")}
         barren = len(tail) == UNPRODUCTIVE_TAIL and all(not (results.get(str(c.get("call_id"))) or {}).get("anomalies")
                                                        for c in tail)
-        if barren:
+        # or the planner held hypotheses for many rounds, kept planning, and never asked for a check
+        plans = t.of("plan")
+        last_check = max((int(v["seq"]) for v in t.of("verification")), default=-1)
+        tail_plans = [p for p in plans if int(p["seq"]) > last_check]
+        stalled = len(tail_plans) >= STALLED_ROUNDS and all(
+            p.get("hypotheses") and str(p.get("action") or "investigate") == "investigate" for p in tail_plans[-STALLED_ROUNDS:])
+        if barren or stalled:
             hits.append(int(t.run_end["seq"]))  # type: ignore[index]
-            why.append(f"{limit}, after {UNPRODUCTIVE_TAIL} calls in a row that found nothing")
+            why.append(f"{limit}, after {UNPRODUCTIVE_TAIL} calls in a row that found nothing" if barren else
+                       f"{limit}, after {len(tail_plans)} planning rounds with standing hypotheses and no check")
     done = _done_seq(t)
     if done is not None:
         cited = {cid for v in t.of("verification") for c in v.get("checks") or [] for cid in _check_calls(c)}

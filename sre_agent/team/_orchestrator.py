@@ -292,13 +292,13 @@ class Orchestrator:
             existing = self.state.hypothesis_for(h["entity"])
             status = existing.status if existing and existing.status in ("confirmed", "rejected") else \
                 "supported" if h["entity"] in roots else "proposed"
-            if existing is not None and existing.status == "rejected" and h["entity"] in roots:
+            if existing is not None and existing.status == "rejected":
                 if self.fixes["summarized_state"].enabled:
                     # the state remembers the verdict: a re-proposal with no new evidence is not re-opened
                     self.record_fix(self.fixes["summarized_state"].intervention(
                         h["entity"], "kept the rejected verdict; the planner re-proposed it without new evidence"))
-                else:
-                    status = "supported"  # nothing remembers the verdict: the claim is re-opened
+                else:  # nothing remembers the verdict: the claim is re-opened
+                    status = "supported" if h["entity"] in roots else "proposed"
                     if h["entity"] in self.state.ruled_out:
                         self.state.ruled_out.remove(h["entity"])
             self.state.upsert_hypothesis(h["entity"], mechanism=str(h.get("mechanism", ""))[:120], status=status,
