@@ -63,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(importlib.import_module(args._module).run(args) or 0)
     except InputError as exc:
-        print(f"sre-agent {args.command}: error: {exc}", file=sys.stderr)
+        from .backends._redact import redact
+        print(f"sre-agent {args.command}: error: {redact(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"sre-agent {args.command}: interrupted", file=sys.stderr)
@@ -71,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into a line
         if os.environ.get("SRE_AGENT_DEBUG"):
             raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
+        from .backends._redact import redact
+        first = redact(str(exc).splitlines()[0]) if str(exc) else ""  # never a credential on stderr
         print(f"sre-agent {args.command}: internal error: {type(exc).__name__}: {first}"
               " (set SRE_AGENT_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1

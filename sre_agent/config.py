@@ -105,8 +105,15 @@ class RunConfig(_Strict):
         }
 
 
+#: Largest configuration / model-profile file read (real ones are a few kilobytes).
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
 def _read_yaml(path: Path | Any, what: str) -> dict[str, Any]:
     try:
+        if isinstance(path, Path) and path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{what} {path}: {path.stat().st_size / 2**20:.0f} MiB is larger than the "
+                              f"{MAX_CONFIG_BYTES // 2**20} MiB a configuration file may be")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{what} {path}: no such file") from None

@@ -215,9 +215,9 @@ def test_tools_give_the_same_answers(scenario):
     # describe: one dump live; the ConfigMap's data change is invisible live
     for key in describe:
         paths = {p for p, _, _ in differing[key]}
-        assert paths <= {".data.dumps", ".summary", ".data.changes"}, (key, differing[key])
-        assert dict((p, b) for p, _, b in differing[key])[".data.dumps"] == 1
-        if ".data.changes" in paths:
+        assert paths <= {".untrusted_data.dumps", ".summary", ".untrusted_data.changes"}, (key, differing[key])
+        assert dict((p, b) for p, _, b in differing[key])[".untrusted_data.dumps"] == 1
+        if ".untrusted_data.changes" in paths:
             assert "otel-demo-grafana-dashboards" in key[1]
             assert got[key].findings == want[key].findings
     assert {k[1] for k in describe} == {json.dumps({"entity": e}) for e in
@@ -237,7 +237,7 @@ def test_tools_give_the_same_answers(scenario):
                 (wn, wrest), (gn, grest) = (re.match(r"^.*?: (\d+) log lines(.*)$", x).groups() for x in (w, g))
                 assert wrest == grest and int(gn) > int(wn), (w, g)
                 continue
-            assert path.startswith(".data.templates[") and path.endswith("].example") and w.splitlines()[0] == g, (key, path)
+            assert path.startswith(".untrusted_data.templates[") and path.endswith("].example") and w.splitlines()[0] == g, (key, path)
         assert sorted(map(_finding_key, got[key].findings)) == sorted(map(_finding_key, want[key].findings))
     # query_metric counted back from "now": live now is ~20 s later
     windowed = ("query_metric", json.dumps({"matchers": {}, "metric": "container_cpu_usage_seconds_total",

@@ -37,7 +37,7 @@ def test_render_output_truncates_lists_with_marker_never_silently():
     text, cut = render_output("call_1", "x", out, max_items=10, max_chars=100_000)
     payload = json.loads(text)
     assert cut is True
-    assert payload["data"]["rows"][-1] == "… 90 more"
+    assert payload["untrusted_data"]["rows"][-1] == "… 90 more"
     assert len(payload["findings"]) == 10 and payload["findings_truncated"] == "… 30 more"
 
 
@@ -71,7 +71,7 @@ def test_trace_errors_finds_the_originating_service():
     alerts = [Alert(name="RequestErrorRate", labels={"service_name": "frontend", "namespace": "otel-demo"}, active_at=1700.0)]
     ctx = _ctx(backend, alerts)
     res = execute(TOOLS["trace_errors"], ctx, {"service": "frontend"}, "c1")
-    data = json.loads(res.text)["data"]
+    data = json.loads(res.text)["untrusted_data"]
     assert data["originating_here"] == 0 and "checkout" in data["downstream_errors"]
     res = execute(TOOLS["trace_errors"], ctx, {"service": "payment"}, "c2")
     assert any(f.signal == "error_origin" and f.entity.endswith("payment") for f in res.findings)

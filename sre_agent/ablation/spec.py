@@ -178,8 +178,15 @@ def _first_error(exc: ValidationError) -> str:
     return f"{loc}: {msg}" if loc else msg
 
 
+#: Largest ablation file read (real ones are a few kilobytes): refused by size, unread.
+MAX_SPEC_BYTES = 4 * 1024 * 1024
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
+        if path.is_file() and path.stat().st_size > MAX_SPEC_BYTES:
+            raise InputError(f"ablation file {path}: {path.stat().st_size / 2**20:.0f} MiB is larger than the "
+                             f"{MAX_SPEC_BYTES // 2**20} MiB an ablation file may be")
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"ablation file {path}: no such file") from None

@@ -6,14 +6,18 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
+from collections.abc import Callable
 
+from ..backends._redact import one_line
 from ..backends.base import ObservabilityBackend
 from ..models import Alert, K8sEvent, parse_map
 from .changes import Change, object_changes
 from .timeutil import parse_k8s_time
 from .topology import Ownership, build_ownership, shipped_architecture
 from .traces import TraceAnalysis, analyse_spans
+
+T = TypeVar("T")
 
 CHAOS_KINDS = {"networkchaos", "podchaos", "stresschaos", "httpchaos", "jvmchaos", "iochaos", "dnschaos",
                "timechaos", "kernelchaos", "schedule", "workflow", "physicalmachinechaos", "awschaos", "gcpchaos"}
@@ -40,15 +44,33 @@ class Analyzer:
     def __init__(self, backend: ObservabilityBackend, alerts: list[Alert]) -> None:
         self.backend = backend
         self.alerts = alerts
+        #: source -> one line: analyses whose backend reads failed (their views are empty)
+        self.failed_sources: dict[str, str] = {}
+
+    def _read(self, source: str, build: Callable[[], T], empty: Callable[[], T]) -> T:
+        """``build()``, retried once; if the backend keeps failing (or answers garbage), ``empty()``
+        and the source is noted in :attr:`failed_sources`: a failing source never ends the run."""
+        last: Exception | None = None
+        for _ in range(2):
+            try:
+                return build()
+            except Exception as exc:  # noqa: BLE001 - any backend failure or garbage answer
+                last = exc
+        self.failed_sources.setdefault(source, one_line(f"{type(last).__name__}: {last}", 200))
+        return empty()
 
     # -- time ------------------------------------------------------------------------------
     @cached_property
     def window(self) -> tuple[float, float]:
-        return self.backend.window()
+        def build() -> tuple[float, float]:
+            start, end = self.backend.window()
+            return float(start), float(end)
+        return self._read("window", build, lambda: (self.now, self.now))
 
     @cached_property
     def now(self) -> float:
-        return self.backend.now()
+        return self._read("window", lambda: float(self.backend.now()),
+                          lambda: max((a.active_at for a in self.alerts if a.active_at), default=0.0))
 
     @cached_property
     def onset(self) -> float:
@@ -64,15 +86,19 @@ class Analyzer:
     # -- sources ---------------------------------------------------------------------------
     @cached_property
     def traces(self) -> TraceAnalysis | None:
-        analysis = analyse_spans(self.backend.spans(), self.onset)
-        return analysis if analysis.span_count else None
+        analysis = self._read("traces", lambda: analyse_spans(self.backend.spans(), self.onset), lambda: None)
+        return analysis if analysis is not None and analysis.span_count else None
 
     @cached_property
     def ownership(self) -> Ownership:
-        return build_ownership(self.backend.list_objects())
+        return self._read("kubernetes", lambda: build_ownership(self.backend.list_objects()),
+                          lambda: build_ownership([]))
 
     @cached_property
     def changes(self) -> list[Change]:
+        return self._read("kubernetes", self._changes, list)
+
+    def _changes(self) -> list[Change]:
         start = self.window[0]
         out: list[Change] = []
         for obj in self.backend.list_objects():
@@ -86,6 +112,9 @@ class Analyzer:
 
     @cached_property
     def event_groups(self) -> list[EventGroup]:
+        return self._read("kubernetes", self._event_groups, list)
+
+    def _event_groups(self) -> list[EventGroup]:
         groups: dict[tuple[str, str], list[K8sEvent]] = defaultdict(list)
         for ev in self.backend.events():
             groups[(ev.involved.id, ev.reason)].append(ev)
@@ -115,8 +144,8 @@ class Analyzer:
         names = set(self.architecture["calls"])
         if self.traces:
             names |= self.traces.services
-        names |= {o.name for o in self.backend.list_objects("Service")}
-        names |= {o.name for o in self.backend.list_objects("Deployment")}
+        names |= self._read("kubernetes", lambda: {o.name for kind in ("Service", "Deployment")
+                                                   for o in self.backend.list_objects(kind)}, set)
         return names
 
     def service_of(self, entity: str) -> str:

@@ -141,6 +141,10 @@ class LiveConfig(_Strict):
         return out
 
 
+#: Largest live config file read (real ones are a few kilobytes).
+MAX_LIVE_CONFIG_BYTES = 4 * 1024 * 1024
+
+
 def packaged_live_config() -> Any:
     return resources.files("sre_agent.configs").joinpath("live.yaml")
 
@@ -149,6 +153,9 @@ def load_live_config(path: Path | str | None = None) -> LiveConfig:
     """Read a live config file (default: the packaged ``configs/live.yaml``); :class:`ConfigError` if bad."""
     source: Any = Path(path) if path is not None else packaged_live_config()
     try:
+        if isinstance(source, Path) and source.is_file() and source.stat().st_size > MAX_LIVE_CONFIG_BYTES:
+            raise ConfigError(f"live config {source}: {source.stat().st_size / 2**20:.0f} MiB is larger than the "
+                              f"{MAX_LIVE_CONFIG_BYTES // 2**20} MiB a configuration file may be")
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"live config {source}: no such file") from None

@@ -43,6 +43,8 @@ def _llm_client(config: Path | None) -> Any:
     key = os.environ.get(oa.api_key_env)
     if not key:
         raise InputError(f"--judge llm: environment variable {oa.api_key_env} (the API key) is not set")
+    from sre_agent.backends._redact import register_secret
+    register_secret(key)  # masked in every error line and log record
     from autogen_ext.models.openai import OpenAIChatCompletionClient
 
     kwargs: dict[str, Any] = {"model": oa.model, "api_key": key, "temperature": oa.temperature,

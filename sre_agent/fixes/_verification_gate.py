@@ -48,11 +48,39 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
         upstream = bool(related & reach)
     if kind == "Namespace":
         anomaly_calls = anomaly_calls or sorted({e.call_id for e in orch.state.evidence})[:3]
-    return [
+    checks = [
         {"check": "entity_exists", "passed": bool(exists), "call_ids": sorted({e.call_id for e, _ in own})[:4]},
         {"check": "anomaly_observed", "passed": bool(anomaly_calls), "call_ids": anomaly_calls[:4]},
         {"check": "upstream_of_alerts", "passed": upstream, "call_ids": []},
     ]
+    if SYMPTOM_CHECK:
+        checks.append(_not_a_symptom(orch, entity, own))
+    return checks
+
+
+#: switch for the symptom check below (kept separately switchable for measurements)
+SYMPTOM_CHECK = True
+#: signals an entity shows when something it depends on fails: they alone do not make a root cause
+SYMPTOM_SIGNALS = {"error_rate", "latency", "failing_callee", "slow_callee", "error_logs", "connection_errors",
+                   "unreachable_peer", "metric_anomaly", "alert"}
+_DEPENDENCY_SIGNALS = ("failing_callee", "slow_callee", "unreachable_peer")
+
+
+def _not_a_symptom(orch: Any, entity: str, own: list[Any]) -> dict[str, Any]:
+    """Fails when every anomaly recorded for the entity is a symptom (errors, latency ...) and the
+    recorded tool results show another service it calls failing: its trouble is explained
+    downstream, so a claim that it is the root cause (a model's, or one planted in quoted text)
+    is not backed by the evidence."""
+    an = orch.analyzer
+    signals = {f.signal for _, f in own}
+    if not signals or signals - SYMPTOM_SIGNALS:
+        return {"check": "not_a_downstream_symptom", "passed": True, "call_ids": []}
+    service = an.service_of(entity) or entity.split("/")[-1]
+    blamed = sorted({e.call_id for e, f in orch.state.findings()
+                     if f.signal in _DEPENDENCY_SIGNALS and f.entity != entity
+                     and (an.service_of(f.entity) or f.entity.split("/")[-1]) != service
+                     and any((an.service_of(r) or r.split("/")[-1]) == service for r in f.related)})
+    return {"check": "not_a_downstream_symptom", "passed": not blamed, "call_ids": blamed[:4]}
 
 
 class VerificationGate(Fix):

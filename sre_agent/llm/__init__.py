@@ -32,6 +32,8 @@ def make_client(profile: ModelProfile, seed: int = 0) -> ChatCompletionClient:
         key = os.environ.get(cfg.api_key_env)
         if not key:
             raise ConfigError(f"model profile {profile.name!r}: environment variable {cfg.api_key_env} is not set")
+        from ..backends._redact import register_secret
+        register_secret(key)  # masked in every error line, log record and trace text from now on
         from autogen_ext.models.openai import OpenAIChatCompletionClient
         kwargs: dict[str, Any] = {"model": cfg.model, "api_key": key, "temperature": cfg.temperature,
                                   "timeout": cfg.timeout_seconds, "max_retries": cfg.max_retries}

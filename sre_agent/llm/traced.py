@@ -4,6 +4,7 @@ the same for the offline reasoner, a replayed client and a real LLM."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -44,6 +45,11 @@ class TracedClient(ChatCompletionClient):
             messages = kept
             orch.trace.emit("state_update", changes={"context_trimmed": f"{self._agent}: {dropped} oldest message(s) "
                                                                         f"dropped to respect max_tokens_per_call={cap}"}, digest="")
+        refuse = getattr(orch, "refuse_call", None)
+        reason = refuse(self._agent, tokens) if refuse else None
+        if reason:  # over a token budget: the call is not made; the run ends at the next turn boundary
+            return CreateResult(finish_reason="stop", content=f"BUDGET EXHAUSTED: {reason}",
+                                usage=RequestUsage(prompt_tokens=0, completion_tokens=0), cached=False)
         orch.model_calls += 1
         orch.total_tokens += tokens
         orch.max_context_tokens = max(orch.max_context_tokens, tokens)
@@ -56,7 +62,21 @@ class TracedClient(ChatCompletionClient):
         with telemetry.span("sre_agent.model_call", parent=turns.current(self._agent) if turns else None,
                             agent=self._agent, context_tokens=tokens, messages=len(messages),
                             model_call=orch.model_calls):
-            result = await self._inner.create(messages, **kwargs)
+            wall_left = getattr(orch, "wall_left", None)
+            try:  # a model call never outlives the run's wall-clock budget (a stuck endpoint)
+                result = await asyncio.wait_for(self._inner.create(messages, **kwargs),
+                                                timeout=wall_left() if wall_left else None)
+            except asyncio.TimeoutError:
+                orch.timed_out(self._agent)
+                return CreateResult(finish_reason="stop", content="BUDGET EXHAUSTED: max_wall_seconds",
+                                    usage=RequestUsage(prompt_tokens=0, completion_tokens=0), cached=False)
+            except Exception as exc:  # noqa: BLE001 - an endpoint error (401, 5xx after retries ...) ends the run, flagged
+                failed = getattr(orch, "model_failed", None)
+                if failed is None:
+                    raise
+                failed(self._agent, exc)
+                return CreateResult(finish_reason="stop", content="MODEL ERROR: the model endpoint failed",
+                                    usage=RequestUsage(prompt_tokens=0, completion_tokens=0), cached=False)
         out = result.content if isinstance(result.content, str) else json.dumps([dataclasses.asdict(c) for c in result.content], sort_keys=True)
         orch.trace.emit("model_call", agent=self._agent, role=self._agent, context_tokens=tokens,
                         messages=len(messages), output=out[:400])

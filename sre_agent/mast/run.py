@@ -21,6 +21,8 @@ from ._structural import StructuralAnnotator
 from .base import Annotation, Annotator
 
 TRACE_FILE = "trace.jsonl"
+#: Largest trace read (a run's trace is tens of kilobytes; a long live run a few megabytes).
+MAX_TRACE_BYTES = 64 * 1024 * 1024
 MAST_FILE = "mast.json"
 
 
@@ -30,12 +32,18 @@ def load_events(run_dir: Path) -> list[dict[str, Any]]:
     path = Path(run_dir) / TRACE_FILE
     if not path.is_file():
         raise InputError(f"{path}: no such file (a run folder holds a {TRACE_FILE})")
+    size = path.stat().st_size
+    if size > MAX_TRACE_BYTES:
+        raise InputError(f"{path}: {size / 2**20:.0f} MiB is larger than the {MAX_TRACE_BYTES // 2**20} MiB "
+                         "a run trace may be (not read)")
     try:
         events = list(read_trace(path))
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    except RecursionError:
+        raise InputError(f"{path}: not usable JSON (nested too deeply)") from None
     if not events:
         raise InputError(f"{path}: holds no trace event")
     for n, event in enumerate(events, 1):

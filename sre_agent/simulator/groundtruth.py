@@ -87,21 +87,41 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+#: Largest ground-truth file read (real ones are a few kilobytes).
+MAX_GT_BYTES = 4 * 1024 * 1024
+
+
 def load(path: str | Path) -> GroundTruth:
     """Read and validate a ground-truth YAML file; raises :class:`GroundTruthError`."""
     p = Path(path)
     if not p.is_file():
         raise GroundTruthError(f"{p}: no such file (expected an ITBench ground-truth YAML file)")
     try:
+        if p.stat().st_size > MAX_GT_BYTES:
+            raise GroundTruthError(f"{p}: {p.stat().st_size / 2**20:.0f} MiB is larger than the {MAX_GT_BYTES // 2**20} MiB "
+                                   "a ground truth may be; expected an ITBench ground-truth YAML file")
         raw = p.read_text(encoding="utf-8")
         data = yaml.safe_load(raw)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise GroundTruthError(f"{p}: not readable YAML ({type(exc).__name__}); expected an ITBench ground truth") from None
     if not isinstance(data, dict):
         raise GroundTruthError(f"{p}: expected a YAML mapping with 'groups' (an ITBench ground truth)")
+    try:
+        return _build(p, data, raw)
+    except GroundTruthError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:  # a field of the wrong type
+        raise GroundTruthError(f"{p}: malformed ground truth ({type(exc).__name__}: {str(exc)[:120]}); "
+                               "expected an ITBench ground truth") from None
+
+
+def _build(p: Path, data: dict[str, Any], raw: str) -> GroundTruth:
     spec = data.get("spec", data)
     if not isinstance(spec, dict) or not isinstance(spec.get("groups"), list) or not spec["groups"]:
         raise GroundTruthError(f"{p}: expected an ITBench ground truth with a non-empty 'groups' list")
+    for key in ("propagations", "fault", "alerts", "aliases"):
+        if spec.get(key) is not None and not isinstance(spec[key], list):
+            raise GroundTruthError(f"{p}: '{key}' must be a list (an ITBench ground truth)")
     groups = []
     for g in spec["groups"]:
         if not isinstance(g, dict) or "id" not in g or "kind" not in g:
@@ -120,14 +140,15 @@ def load(path: str | Path) -> GroundTruth:
     for x in spec.get("fault") or []:
         if not isinstance(x, dict):
             continue
-        ent = x.get("entity") or {}
+        ent = x.get("entity") if isinstance(x.get("entity"), dict) else {}
         ch = ent.get("changed") or {}
         faults.append(Fault(_text(x.get("category")), _text(x.get("condition")), _text(x.get("fault_mechanism")),
                             _text(ent.get("kind")), _text(ent.get("name")), _text(ent.get("group_id")),
                             ch.get("from") if isinstance(ch, dict) else None,
                             ch.get("to") if isinstance(ch, dict) else None))
     aliases = [list(map(_text, a)) for a in spec.get("aliases") or [] if isinstance(a, list)]
-    gid = _text(spec.get("id") or data.get("metadata", {}).get("name") or p.stem.replace("Scenario-", ""))
+    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    gid = _text(spec.get("id") or meta.get("name") or p.stem.replace("Scenario-", ""))
     return GroundTruth(id=gid, groups=groups, propagations=props, alerts=alerts, faults=faults,
                        aliases=aliases, raw_text=raw)
 

@@ -22,13 +22,17 @@ wrong is in :attr:`TsvResult.problems`.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
-__all__ = ["TsvResult", "read_columns", "raise_field_limit", "MAX_CONSECUTIVE_ERRORS"]
+__all__ = ["TsvResult", "read_columns", "raise_field_limit", "MAX_BYTES", "MAX_CONSECUTIVE_ERRORS"]
+
+#: Largest source file read (a recorded scenario's biggest file is some hundreds of MiB).
+MAX_BYTES = 2 * 1024 * 1024 * 1024
 
 #: Give up on a file after this many csv errors in a row (it is not a TSV at all).
 MAX_CONSECUTIVE_ERRORS = 100
@@ -81,6 +85,14 @@ def read_columns(
     """
     result = TsvResult(path=Path(path))
     wanted = list(required) + list(optional)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # missing or unreadable: open() below says which
+    if size > MAX_BYTES:
+        result.usable = False
+        result.problems.append(f"{size / 2**20:.0f} MiB is larger than the {MAX_BYTES // 2**20} MiB a source file may be (not read)")
+        return result
     try:
         fh = open(path, "r", newline="", encoding="utf-8-sig", errors="replace")
     except FileNotFoundError:

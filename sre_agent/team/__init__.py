@@ -77,6 +77,9 @@ def finalize(orch: Orchestrator) -> None:
     for p in problems:
         if p.source not in state.missing_sources:
             state.missing_sources.append(p.source)
+    for source in sorted(getattr(orch.analyzer, "failed_sources", {})):  # analyses whose backend reads failed
+        if source not in state.missing_sources:
+            state.missing_sources.append(source)
     if orch.fixes["termination_fsm"].enabled:
         state.incomplete = bool(reasons)
     else:
