@@ -196,6 +196,13 @@ class Span:
         return parse_map(self.resource_text)
 
 
+def _label(labels: tuple[tuple[str, str], ...], key: str, default: str) -> str:
+    for k, v in labels:
+        if k == key:
+            return v
+    return default
+
+
 @dataclass(frozen=True, slots=True)
 class MetricSample:
     """One raw Prometheus sample (counters and buckets stay cumulative)."""
@@ -206,10 +213,7 @@ class MetricSample:
     labels: tuple[tuple[str, str], ...] = ()
 
     def label(self, key: str, default: str = "") -> str:
-        for k, v in self.labels:
-            if k == key:
-                return v
-        return default
+        return _label(self.labels, key, default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +225,7 @@ class MetricSeries:
     points: tuple[tuple[float, float], ...]
 
     def label(self, key: str, default: str = "") -> str:
-        for k, v in self.labels:
-            if k == key:
-                return v
-        return default
+        return _label(self.labels, key, default)
 
 
 @dataclass(frozen=True, slots=True)

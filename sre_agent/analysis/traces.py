@@ -45,6 +45,18 @@ def peer_of(span: Span) -> str:
     return ""
 
 
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank) of ``values``; 0.0 when empty.
+
+    >>> p95([float(i) for i in range(1, 101)])
+    96.0
+    """
+    if not values:
+        return 0.0
+    d = sorted(values)
+    return d[min(len(d) - 1, int(0.95 * len(d)))]
+
+
 @dataclass
 class ServiceWindowStats:
     spans: int = 0
@@ -56,10 +68,7 @@ class ServiceWindowStats:
         return self.errors / self.spans if self.spans else 0.0
 
     def p95(self) -> float:
-        if not self.durations_ms:
-            return 0.0
-        d = sorted(self.durations_ms)
-        return d[min(len(d) - 1, int(0.95 * len(d)))]
+        return p95(self.durations_ms)
 
 
 @dataclass
@@ -70,10 +79,7 @@ class EdgeStats:
     first_error: float | None = None
 
     def p95(self) -> float:
-        if not self.durations_ms:
-            return 0.0
-        d = sorted(self.durations_ms)
-        return d[min(len(d) - 1, int(0.95 * len(d)))]
+        return p95(self.durations_ms)
 
 
 @dataclass

@@ -39,21 +39,12 @@ def _llm_client(config: Path | None) -> Any:
     if profile.kind != "openai" or profile.openai is None:
         raise InputError(f"--judge llm needs a model profile of kind 'openai' (from --config); "
                          f"profile {profile.name!r} is of kind {profile.kind!r}")
-    oa = profile.openai
-    key = os.environ.get(oa.api_key_env)
-    if not key:
-        raise InputError(f"--judge llm: environment variable {oa.api_key_env} (the API key) is not set")
-    from sre_agent.backends._redact import register_secret
-    register_secret(key)  # masked in every error line and log record
-    from autogen_ext.models.openai import OpenAIChatCompletionClient
-
-    kwargs: dict[str, Any] = {"model": oa.model, "api_key": key, "temperature": oa.temperature,
-                              "timeout": oa.timeout_seconds, "max_retries": oa.max_retries}
-    if oa.base_url:
-        kwargs["base_url"] = oa.base_url
-    if oa.model_info:
-        kwargs["model_info"] = oa.model_info
-    return OpenAIChatCompletionClient(**kwargs)
+    from sre_agent.errors import ConfigError
+    from sre_agent.llm import make_client
+    try:
+        return make_client(profile)
+    except ConfigError as exc:
+        raise InputError(f"--judge llm: {exc}") from None
 
 
 def make_annotator(judge: str, config: Path | None) -> Annotator:

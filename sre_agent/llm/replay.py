@@ -21,24 +21,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from autogen_core import FunctionCall
-from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, ModelInfo, RequestUsage
+from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, RequestUsage
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
 from ..errors import ConfigError
+from ._delegate import DelegatingClient
 
 
-class RecordingClient(ChatCompletionClient):
+class RecordingClient(DelegatingClient):
     """Delegates to ``inner`` and records every answer (text or tool calls)."""
 
-    component_type = "model"
-
     def __init__(self, inner: ChatCompletionClient) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.answers: list[str | list[dict[str, Any]]] = []
 
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
@@ -48,32 +47,6 @@ class RecordingClient(ChatCompletionClient):
         else:
             self.answers.append([dataclasses.asdict(c) for c in result.content])
         return result
-
-    async def create_stream(self, messages: Sequence[LLMMessage], **kwargs: Any) -> AsyncGenerator[str | CreateResult, None]:
-        yield await self.create(messages, **kwargs)
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-    def actual_usage(self) -> RequestUsage:
-        return self._inner.actual_usage()
-
-    def total_usage(self) -> RequestUsage:
-        return self._inner.total_usage()
-
-    def count_tokens(self, messages: Sequence[LLMMessage], **kwargs: Any) -> int:
-        return self._inner.count_tokens(messages, **kwargs)
-
-    def remaining_tokens(self, messages: Sequence[LLMMessage], **kwargs: Any) -> int:
-        return self._inner.remaining_tokens(messages, **kwargs)
-
-    @property
-    def capabilities(self) -> Any:  # type: ignore[override]
-        return self._inner.capabilities
-
-    @property
-    def model_info(self) -> ModelInfo:
-        return self._inner.model_info
 
 
 def save_recording(client: RecordingClient, path: Path) -> None:

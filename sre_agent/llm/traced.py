@@ -7,24 +7,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autogen_core import CancellationToken
-from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, ModelInfo, RequestUsage, SystemMessage
+from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, RequestUsage, SystemMessage
 from autogen_core.tools import Tool, ToolSchema
 
 from .. import telemetry
+from ._delegate import DelegatingClient
 from .offline import count_message_tokens
 
 
-class TracedClient(ChatCompletionClient):
+class TracedClient(DelegatingClient):
     """Delegates to ``inner``; counts tokens with :func:`count_message_tokens`."""
 
-    component_type = "model"
-
     def __init__(self, inner: ChatCompletionClient, agent: str, orch: Any) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._agent = agent
         self._orch = orch
 
@@ -82,28 +81,8 @@ class TracedClient(ChatCompletionClient):
                         messages=len(messages), output=out[:400])
         return result
 
-    async def create_stream(self, messages: Sequence[LLMMessage], **kwargs: Any) -> AsyncGenerator[str | CreateResult, None]:
-        yield await self.create(messages, **kwargs)
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-    def actual_usage(self) -> RequestUsage:
-        return self._inner.actual_usage()
-
-    def total_usage(self) -> RequestUsage:
-        return self._inner.total_usage()
-
     def count_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()) -> int:
         return count_message_tokens(messages, tools)
 
     def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()) -> int:
         return self._orch.config.budgets.max_tokens_per_call - count_message_tokens(messages, tools)
-
-    @property
-    def capabilities(self) -> Any:  # type: ignore[override]
-        return self._inner.capabilities
-
-    @property
-    def model_info(self) -> ModelInfo:
-        return self._inner.model_info

@@ -28,11 +28,11 @@ from ..analysis.analyzer import Analyzer
 from ..backends._redact import one_line
 from ..config import RunConfig
 from ..fixes import Intervention, build_fixes
-from ..llm.offline import count_message_tokens, message_text
+from ..llm.offline import count_message_tokens
 from ..llm.reasoning import canonical
 from ..models import Alert
 from ..prompts_loader import load_prompt
-from ..state import AlertSummary, Finding, IncidentState, PlannedStep, PropagationEdge, alert_annotations
+from ..state import AlertSummary, IncidentState, PlannedStep, PropagationEdge, alert_annotations
 from ..trace import TraceWriter
 from sre_agent.tools import ToolContext, all_tools, execute
 
