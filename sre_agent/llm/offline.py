@@ -158,6 +158,9 @@ def build_view(messages: Sequence[LLMMessage]) -> View:
                         view.calls.append(Call(rr["call_id"], rr.get("tool", r.name), {}, rr.get("summary", ""), rr.get("findings", [])))
     for c in view.calls:
         view.done.add(canonical(c.tool, c.args))
+    if plans:
+        view.claims = [c for c in plans[-1].get("root_causes", []) if isinstance(c, str)]
+        view.last_hypotheses = [h for h in plans[-1].get("hypotheses", []) if isinstance(h, dict)]
     if not view.pending and plans:
         last = plans[-1]
         view.pending = [s for s in last.get("steps", []) if canonical(s.get("tool", ""), s.get("args", {})) not in view.done]
@@ -166,6 +169,17 @@ def build_view(messages: Sequence[LLMMessage]) -> View:
         if ns:
             view.namespace = ns
     return view
+
+
+def compact_plan(plan: dict[str, Any]) -> dict[str, Any]:
+    """A plan as short as it can be without losing what the team acts on (contexts are finite)."""
+    out = dict(plan)
+    out["hypotheses"] = [{k: v for k, v in h.items() if k in ("entity", "mechanism", "score", "related", "owners")}
+                         | {"evidence": h.get("evidence", [])[:3]} for h in plan.get("hypotheses", [])[:4]]
+    if "propagation" in out:
+        out["propagation"] = [{k: e[k] for k in ("source", "target", "condition", "effect") if k in e}
+                              for e in out["propagation"][:12]]
+    return out
 
 
 def _alert_view(a: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
@@ -214,6 +228,10 @@ class OfflineReasoner(ChatCompletionClient):
             return calls or "NO STEPS: nothing pending"
         if role == "verifier":
             claims = [h for h in view.hypotheses if h.get("status") == "supported"]
+            if not claims and view.claims:  # no state in context: the claims are the last plan's root causes
+                claims = [{"entity": e, "related": next((h.get("related", []) for h in view.last_hypotheses
+                                                          if h.get("entity") == e), [])}
+                          for e in view.claims if view.verdicts.get(e) not in ("confirmed", "rejected")]
             if not claims:
                 claims = reasoning.root_causes(reasoning.hypotheses(view))
             return "VERDICTS\n" + json.dumps({"verdicts": reasoning.verify(view, claims)}, sort_keys=True)
@@ -224,7 +242,7 @@ class OfflineReasoner(ChatCompletionClient):
         if out["action"] == "conclude":
             out["rule_out_alerts"] = [{"key": a["key"], "reason": "no path from the confirmed root cause to this alert's service"}
                                       for a in view.alerts if not a.get("explained")]
-        return "PLAN\n" + json.dumps(out, sort_keys=True)
+        return "PLAN\n" + json.dumps(compact_plan(out), sort_keys=True, separators=(",", ":"))
 
     # -- ChatCompletionClient --------------------------------------------------------------
     async def create(

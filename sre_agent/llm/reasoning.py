@@ -69,6 +69,8 @@ class View:
     namespace: str = "otel-demo"
     neighbourhood: list[str] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
+    last_hypotheses: list[dict[str, Any]] = field(default_factory=list)
 
     def findings(self) -> list[dict[str, Any]]:
         return [f | {"call_id": c.call_id} for c in self.calls for f in c.findings]
@@ -354,9 +356,17 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for claim in claims:
         ent = claim["entity"]
         own = [f for f in findings if f["entity"] == ent]
+        if _kind(ent) in OWNER_KINDS:  # a workload's anomalies show on the pods it owns
+            own += [f for f in findings if _kind(f["entity"]) == "Pod" and ent in f.get("related", [])]
+        if _kind(ent).lower() == "schedule":  # a chaos Schedule acts through what it spawns
+            own += [f for f in findings if _kind(f["entity"]).lower() in CHAOS_KINDS and f["entity"] != ent
+                    and svc(f["entity"]).startswith(svc(ent))]
         exists = bool(own) or _kind(ent) == "Namespace"
         anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS]
-        related = set(claim.get("related", []))
+        # what the claim acts on, from the evidence itself (a claim's own 'related' may be missing)
+        related = set(claim.get("related", [])) | {svc(ent)}
+        for f in own:
+            related |= {_pod_service(r) if _kind(r) == "Pod" else svc(r) for r in f.get("related", [])}
         upstream = (not alerting) or bool(related & (set(scores) | alerting)) or svc(ent) in scores or _kind(ent) == "Namespace"
         checks = [
             {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own}, key=_call_order)[:4]},

@@ -76,6 +76,7 @@ class Orchestrator:
         self._step_counter = 0
         self.rounds_since_verify = 0
         self.root_claims: list[str] = []
+        self.blocked_repeats: dict[str, str] = {}  # blocked call id -> the earlier call it repeated
         self.budget_stop = ""
         self.turn_spans = telemetry.TurnSpans()
 
@@ -202,6 +203,13 @@ class Orchestrator:
             if iv is not None:
                 self.record_fix(iv)
                 msg = f"BLOCKED by {iv.fix}: {iv.action}"
+                earlier = self.results.get(self.executed.get(canonical(name, args), "")) if iv.fix == "loop_breaker" else None
+                if earlier is not None:  # not run again, but what it found is handed back under its own call id
+                    self.trace.emit("tool_result", call_id=call_id, tool=name, ok=False, summary=msg, entities=[], anomalies=[],
+                                    truncated=False, error=msg)
+                    self.blocked_repeats[call_id] = earlier.call_id
+                    return json.dumps({"call_id": call_id, "tool": name, "args": args, "error": msg,
+                                       "earlier_result": json.loads(earlier.text)}), True
                 if iv.fix != "loop_breaker":  # a refused step is settled: it is not planned again
                     self.state.calls_made.append({"call_id": call_id, "tool": name, "args": args, "blocked": iv.fix})
                 self.trace.emit("tool_result", call_id=call_id, tool=name, ok=False, summary=msg, entities=[], anomalies=[],
@@ -231,7 +239,7 @@ class Orchestrator:
 
     def broadcast_line(self, call: FunctionCall, result: FunctionExecutionResult) -> str:
         """What the other agents see of one tool call: call id, summary and findings (no bulk data)."""
-        r = self.results.get(call.id)
+        r = self.results.get(call.id) or self.results.get(self.blocked_repeats.get(call.id, ""))
         try:
             args = json.loads(call.arguments or "{}")
         except json.JSONDecodeError:
@@ -242,7 +250,7 @@ class Orchestrator:
             except (json.JSONDecodeError, AttributeError):
                 err = str(result.content)[:200]
             return "TOOL RESULT " + json.dumps({"call_id": call.id, "tool": call.name, "args": args, "error": err}, sort_keys=True)
-        return "TOOL RESULT " + json.dumps({"call_id": call.id, "tool": call.name, "args": args, "summary": r.summary,
+        return "TOOL RESULT " + json.dumps({"call_id": r.call_id, "tool": call.name, "args": args, "summary": r.summary,
                                             "findings": [f.model_dump(exclude_defaults=True) | {"entity": f.entity, "signal": f.signal}
                                                          for f in r.findings[:12]]}, sort_keys=True)
 
