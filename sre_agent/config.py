@@ -109,7 +109,12 @@ class RunConfig(_Strict):
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
-def _read_yaml(path: Path | Any, what: str) -> dict[str, Any]:
+def read_yaml_mapping(path: Path | Any, what: str) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping (``{}`` when empty); :class:`ConfigError` otherwise.
+
+    Refuses files over :data:`MAX_CONFIG_BYTES` before reading; every error is one line naming
+    the file (``what`` says which kind of file it is).
+    """
     try:
         if isinstance(path, Path) and path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
             raise ConfigError(f"{what} {path}: {path.stat().st_size / 2**20:.0f} MiB is larger than the "
@@ -162,7 +167,7 @@ def load_model_profile(name: str, extra_dir: Path | None = None) -> ModelProfile
     candidates.append(packaged_configs().joinpath("models", f"{name}.yaml"))
     for cand in candidates:
         if cand.is_file():
-            data = _read_yaml(cand, "model profile")
+            data = read_yaml_mapping(cand, "model profile")
             try:
                 return ModelProfile(name=name, **data)
             except ValidationError as exc:
@@ -201,11 +206,11 @@ def load_config(
     seed: int | None = None,
 ) -> RunConfig:
     """Build a :class:`RunConfig` from the packaged defaults, a user file and overrides."""
-    data = _read_yaml(packaged_configs().joinpath("default.yaml"), "default config")
+    data = read_yaml_mapping(packaged_configs().joinpath("default.yaml"), "default config")
     user_models_dir = None
     if path is not None:
         path = Path(path)
-        data = _deep_merge(data, _read_yaml(path, "config file"))
+        data = _deep_merge(data, read_yaml_mapping(path, "config file"))
         user_models_dir = path.parent / "models"
     if fixes:
         data["fixes"] = {**(data.get("fixes") or {}), **parse_fix_overrides(fixes)}

@@ -18,9 +18,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ..config import read_yaml_mapping
 from ..errors import ConfigError
 from ._redact import MASK, one_line, redact, register_secret
 from ._retry import RetryPolicy
@@ -142,7 +142,6 @@ class LiveConfig(_Strict):
 
 
 #: Largest live config file read (real ones are a few kilobytes).
-MAX_LIVE_CONFIG_BYTES = 4 * 1024 * 1024
 
 
 def packaged_live_config() -> Any:
@@ -152,23 +151,7 @@ def packaged_live_config() -> Any:
 def load_live_config(path: Path | str | None = None) -> LiveConfig:
     """Read a live config file (default: the packaged ``configs/live.yaml``); :class:`ConfigError` if bad."""
     source: Any = Path(path) if path is not None else packaged_live_config()
-    try:
-        if isinstance(source, Path) and source.is_file() and source.stat().st_size > MAX_LIVE_CONFIG_BYTES:
-            raise ConfigError(f"live config {source}: {source.stat().st_size / 2**20:.0f} MiB is larger than the "
-                              f"{MAX_LIVE_CONFIG_BYTES // 2**20} MiB a configuration file may be")
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"live config {source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"live config {source}: cannot be read ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"live config {source}: not valid YAML ({one_line(str(exc).splitlines()[0], 120)})") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"live config {source}: expected a YAML mapping at the top level")
+    data = read_yaml_mapping(source, "live config")  # size-limited, one-line errors
     try:
         return LiveConfig.model_validate(data)
     except ValidationError as exc:
