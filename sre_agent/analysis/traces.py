@@ -121,6 +121,17 @@ class TraceAnalysis:
         return sorted({a for (a, c) in self.edges if c == service} | {a for (a, c) in self.baseline_edges if c == service})
 
 
+def _count_call(edges: dict[tuple[str, str], EdgeStats], key: tuple[str, str], span: Span) -> None:
+    """Add one call (the callee's server span, or an unanswered client span) to an edge."""
+    e = edges[key]
+    e.calls += 1
+    e.durations_ms.append(span.duration_ns / 1e6)
+    if span.is_error:
+        e.errors += 1
+        if e.first_error is None or span.start < e.first_error:
+            e.first_error = span.start
+
+
 def analyse_spans(spans: Iterable[Span], onset: float) -> TraceAnalysis:
     """One pass over the spans (plus one over the error spans) builds the whole analysis."""
     by_id: dict[str, Span] = {}
@@ -153,23 +164,11 @@ def analyse_spans(spans: Iterable[Span], onset: float) -> TraceAnalysis:
     for s in by_id.values():
         parent = by_id.get(s.parent_span_id) if s.parent_span_id else None
         if parent is not None and parent.service != s.service:
-            e = (edges if s.start >= onset else baseline_edges)[(parent.service, s.service)]
-            e.calls += 1
-            e.durations_ms.append(s.duration_ns / 1e6)
-            if s.is_error:
-                e.errors += 1
-                if e.first_error is None or s.start < e.first_error:
-                    e.first_error = s.start
+            _count_call(edges if s.start >= onset else baseline_edges, (parent.service, s.service), s)
         elif s.kind in ("Client", "Producer", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER") and s.span_id not in has_child:
             peer = peer_of(s)
             if peer and peer != s.service:
-                e = (edges if s.start >= onset else baseline_edges)[(s.service, peer)]
-                e.calls += 1
-                e.durations_ms.append(s.duration_ns / 1e6)
-                if s.is_error:
-                    e.errors += 1
-                    if e.first_error is None or s.start < e.first_error:
-                        e.first_error = s.start
+                _count_call(edges if s.start >= onset else baseline_edges, (s.service, peer), s)
     origins: Counter = Counter()
     origin_peers: Counter = Counter()
     origin_messages: dict[str, Counter] = defaultdict(Counter)

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from ..models import LogRecord, parse_map
 from .timefmt import parse_timestamp
+from .tsv import parse_int
 
 __all__ = ["LOG_REQUIRED", "LOG_OPTIONAL", "map_value", "logs_from_rows"]
 
@@ -47,16 +48,6 @@ def map_value(text: str, key: str) -> str:
     return "" if v is None else str(v)
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return int(float(text))
-        except ValueError:
-            return 0
-
-
 def logs_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[LogRecord], int]:
     """Rows in ``LOG_REQUIRED + LOG_OPTIONAL`` order -> (records sorted by time, rows skipped)."""
     out: list[LogRecord] = []
@@ -71,7 +62,7 @@ def logs_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[LogRecord], in
             service=service or map_value(res, "service.name"),
             body=body,
             severity_text=sev_text,
-            severity_number=_int(sev_num) if sev_num else 0,
+            severity_number=parse_int(sev_num) if sev_num else 0,
             namespace=map_value(res, "k8s.namespace.name"),
             pod=map_value(res, "k8s.pod.name"),
             trace_id=trace_id,

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from ..models import Span
 from .logs import map_value
 from .timefmt import parse_timestamp
+from .tsv import parse_int
 
 __all__ = ["SPAN_REQUIRED", "SPAN_OPTIONAL", "normalise_status", "normalise_kind", "spans_from_rows"]
 
@@ -49,16 +50,6 @@ def normalise_kind(text: str) -> str:
     return _KIND.get(t, text.strip())
 
 
-def _duration(text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return int(float(text))
-        except ValueError:
-            return None
-
-
 def spans_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[Span], int]:
     """Rows in ``SPAN_REQUIRED + SPAN_OPTIONAL`` order -> (spans sorted by start, rows skipped).
 
@@ -75,7 +66,7 @@ def spans_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[Span], int]:
             skipped += 1
             continue
         if dur:
-            d = _duration(dur)
+            d = parse_int(dur, None)
             if d is None:
                 skipped += 1
                 continue

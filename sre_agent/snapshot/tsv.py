@@ -175,3 +175,18 @@ def read_columns(
                 f"{skipped} malformed row(s) skipped (field count differs from the {width}-column header; first near line {first_bad})"
             )
     return result
+
+
+def parse_int(text: str, default: int | None = 0) -> int | None:
+    """An integer column ("12", "12.0"); ``default`` when it is neither.
+
+    >>> parse_int("12.0"), parse_int("x"), parse_int("x", None)
+    (12, 0, None)
+    """
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return int(float(text))
+        except (ValueError, OverflowError):
+            return default
