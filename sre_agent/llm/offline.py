@@ -33,6 +33,7 @@ from autogen_core.tools import Tool, ToolSchema
 
 from ..state import approx_tokens, parse_state
 from . import reasoning
+from .notes import noted_call_ids, recall, take_notes
 from .reasoning import Call, View, canonical
 
 ROLE_RE = re.compile(r"^ROLE:\s*(\w+)", re.M)
@@ -87,8 +88,10 @@ def _json_after(text: str, marker: str) -> Any:
 def build_view(messages: Sequence[LLMMessage]) -> View:
     """Reconstruct the investigation from a context: the state message, else the transcript."""
     view = View()
-    seen_calls: set[str] = set()
     plans: list[dict[str, Any]] = []
+    notes = _last_notes(messages)
+    recall(view, notes)
+    seen_calls: set[str] = noted_call_ids(notes)  # results the notes already hold are not counted twice
     for m in messages:
         if isinstance(m, SystemMessage):
             continue
@@ -171,6 +174,22 @@ def build_view(messages: Sequence[LLMMessage]) -> View:
     return view
 
 
+def _last_notes(messages: Sequence[LLMMessage]) -> dict[str, Any] | None:
+    """The notes of the newest plan in context that has them (transcript mode only)."""
+    for m in reversed(messages):
+        text = message_text(m)
+        if text.startswith("PLAN"):
+            p = _json_after(text, "PLAN")
+            if isinstance(p, dict) and isinstance(p.get("notes"), dict):
+                return p["notes"]
+    return None
+
+
+def has_state(messages: Sequence[LLMMessage]) -> bool:
+    """Whether the context carries the shared incident state (the summarized_state fix)."""
+    return any(message_text(m).startswith("INCIDENT STATE") for m in messages if not isinstance(m, SystemMessage))
+
+
 def compact_plan(plan: dict[str, Any]) -> dict[str, Any]:
     """A plan as short as it can be without losing what the team acts on (contexts are finite)."""
     out = dict(plan)
@@ -242,6 +261,8 @@ class OfflineReasoner(ChatCompletionClient):
         if out["action"] == "conclude":
             out["rule_out_alerts"] = [{"key": a["key"], "reason": "no path from the confirmed root cause to this alert's service"}
                                       for a in view.alerts if not a.get("explained")]
+        if not has_state(messages):  # no shared state: keep what was established in the plan itself
+            out["notes"] = take_notes(view)
         return "PLAN\n" + json.dumps(compact_plan(out), sort_keys=True, separators=(",", ":"))
 
     # -- ChatCompletionClient --------------------------------------------------------------

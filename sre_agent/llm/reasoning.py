@@ -54,6 +54,7 @@ class Call:
     args: dict[str, Any]
     summary: str
     findings: list[dict[str, Any]]
+    noted: bool = False  #: recalled from the planner's notes, not seen in the context itself
 
 
 @dataclass
@@ -71,6 +72,10 @@ class View:
     pending: list[dict[str, Any]] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     last_hypotheses: list[dict[str, Any]] = field(default_factory=list)
+    #: from the planner's notes (see notes.py): per-service anomaly [sum, call ids], pass-through counts, callee -> callers
+    noted_anomaly: dict[str, list[Any]] = field(default_factory=dict)
+    noted_damp: dict[str, int] = field(default_factory=dict)
+    noted_edges: dict[str, list[str]] = field(default_factory=dict)
 
     def findings(self) -> list[dict[str, Any]]:
         return [f | {"call_id": c.call_id} for c in self.calls for f in c.findings]
@@ -114,13 +119,17 @@ def service_scores(view: View) -> dict[str, float]:
         name = svc(ent) if kind != "Pod" else _pod_service(ent)
         w = float(f.get("weight", 0.5)) * ANOMALY_SIGNALS[sig]
         scores[name] = scores.get(name, 0.0) + w
+    for name, (total, _ids) in view.noted_anomaly.items():
+        scores[name] = scores.get(name, 0.0) + total
     # errors that merely pass through: a service whose failing callee originates errors
+    passes = dict(view.noted_damp)
     for f in view.findings():
         if f.get("signal") in ("failing_callee", "unreachable_peer"):
             for rel in f.get("related", []):
-                caller = svc(rel)
-                if caller in scores:
-                    scores[caller] *= 0.6
+                passes[svc(rel)] = passes.get(svc(rel), 0) + 1
+    for caller, n in passes.items():
+        for _ in range(n if caller in scores else 0):
+            scores[caller] *= 0.6
     return scores
 
 
@@ -292,7 +301,8 @@ def hypotheses(view: View) -> list[dict[str, Any]]:
     if not out or out[0]["score"] < 0.35:
         # no mechanism stands out: blame the deepest anomalous component itself
         for s, v in [(s, v) for s, v in deepest_anomalous(view) if f"{view.namespace}/Deployment/{s}" not in view.ruled_out][:1]:
-            ev = sorted({f["call_id"] for f in view.findings() if svc(f["entity"]) == s}, key=_call_order)[:6]
+            ev = sorted({f["call_id"] for f in view.findings() if svc(f["entity"]) == s}
+                        | set(view.noted_anomaly.get(s, [0, []])[1]), key=_call_order)[:6]
             out.insert(0, {"entity": f"{view.namespace}/Deployment/{s}", "mechanism": "deepest anomalous component",
                            "score": round(min(0.9, 0.3 + v / 3), 4), "evidence": ev, "related": [s],
                            "reason": f"{s} is where errors originate and its dependencies look healthy"})
@@ -395,7 +405,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
 def propagation(view: View, roots: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Edges from each root cause up the call graph to the alerting services."""
     edges: list[dict[str, str]] = []
-    callers_of: dict[str, set[str]] = {}
+    callers_of: dict[str, set[str]] = {k: set(v) for k, v in view.noted_edges.items()}
     for f in view.findings():
         if f.get("signal") in ("failing_callee", "unreachable_peer", "slow_callee"):
             callee = svc(f["entity"])
