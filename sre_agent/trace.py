@@ -31,7 +31,8 @@ Example:
     >>> import io, json
     >>> buf = io.StringIO()
     >>> t = TraceWriter(buf, clock=lambda: 0.0)
-    >>> t.emit("phase", **{"from": "triage", "to": "hypothesize", "reason": "start"})
+    >>> t.emit("phase", **{"from": "triage", "to": "hypothesize", "reason": "start"})["seq"]
+    0
     >>> json.loads(buf.getvalue())["type"]
     'phase'
 """
