@@ -22,7 +22,8 @@ NEXT_STEPS = {
 
 def diagnosed(orch: Any) -> list[Any]:
     """The root causes that enter the diagnosis: confirmed ones; without the verification gate,
-    the planner's claims also pass on the model's word."""
+    the planner's claims also pass on the model's word (with it, the gate re-checked them at the
+    exit: :meth:`Orchestrator.check_claims_at_exit`)."""
     state = orch.state
     claims = getattr(orch, "root_claims", []) or []
     confirmed = state.confirmed()
@@ -30,8 +31,7 @@ def diagnosed(orch: Any) -> list[Any]:
         confirmed = [h for h in confirmed if h.entity in claims]
     if confirmed or orch.fixes["verification_gate"].enabled:
         return confirmed
-    return [h for h in state.hypotheses if h.entity in claims and h.status != "rejected"] or \
-        sorted((h for h in state.hypotheses if h.status != "rejected"), key=lambda h: -h.score)[:1]
+    return orch.open_claims()
 
 
 def _evidence_lines(orch: Any, entity: str, call_ids: list[str]) -> list[str]:

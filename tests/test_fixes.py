@@ -124,3 +124,30 @@ def test_contexts_drop_oldest_messages_to_respect_the_token_budget():
 def test_every_fix_is_named_in_the_default_config_and_on():
     cfg = load_config()
     assert all(getattr(cfg.fixes, n) for n in FIX_NAMES) and len(FIX_NAMES) == 6
+
+
+def test_verification_gate_rechecks_at_the_exit_what_nobody_verified(scen, tmp_path):
+    # no state machine: the model stops on its first plausible signal, before any verification
+    res_on, on = _run(scen, tmp_path, {"3.2": 1.0}, ["all=off", "verification_gate=on"], name="on")
+    res_off, off = _run(scen, tmp_path, {"3.2": 1.0}, ["all=off"], name="off")
+    assert res_on.stats["stop_reason"] == res_off.stats["stop_reason"] == "model_stop"
+    concluded = max(e["seq"] for e in on if e["type"] == "plan")
+    verdicts = [e for e in on if e["type"] == "verification"]
+    assert verdicts and all(e["by"] == "gate" and e["seq"] > concluded for e in verdicts)
+    assert all(c["check"] and "passed" in c for e in verdicts for c in e["checks"])
+    reported_on = {e["id"] for e in res_on.agent_output["entities"] if e["contributing_factor"]}
+    assert reported_on == {e["entity"] for e in verdicts if e["verdict"] == "confirmed"}
+    # off: nothing is checked, the claim passes on the model's word
+    assert not [e for e in off if e["type"] == "verification"]
+    assert {e["id"] for e in res_off.agent_output["entities"] if e["contributing_factor"]}
+
+
+def test_verification_gate_keeps_an_unchecked_symptom_out_at_the_exit(tmp_path_factory, tmp_path):
+    # Scenario-31: concluding after the survey blames a front service whose errors come from below
+    scen31 = simulated(tmp_path_factory.mktemp("scen31"), "Scenario-31")
+    res_on, on = _run(scen31, tmp_path, {"3.2": 1.0}, ["all=off", "verification_gate=on"], name="on")
+    res_off, off = _run(scen31, tmp_path, {"3.2": 1.0}, ["all=off"], name="off")
+    blamed_off = {e["id"] for e in res_off.agent_output["entities"] if e["contributing_factor"]}
+    rejected = {e["entity"] for e in on if e["type"] == "verification" and e["by"] == "gate" and e["verdict"] == "rejected"}
+    assert blamed_off and blamed_off <= rejected and _fix_events(on, "verification_gate")
+    assert not {e["id"] for e in res_on.agent_output["entities"] if e["contributing_factor"]} & rejected

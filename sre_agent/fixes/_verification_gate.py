@@ -1,7 +1,9 @@
 """verification_gate (FM-3.3, FM-3.2): a root cause enters the diagnosis only with tool-backed
 evidence that the orchestrator re-checks against the data itself: the entity exists, its anomaly
 is seen in at least one source (a tool result recorded in this run), and it lies upstream of the
-alerting entities."""
+alerting entities.  It re-checks every verdict the verifier gives, and at the exit every claim
+nobody verified (the model stopped before asking, or a budget ran out): such claims are checked
+rather than passed on the model's word or dropped unseen (``Orchestrator.check_claims_at_exit``)."""
 
 from __future__ import annotations
 

@@ -57,6 +57,7 @@ async def run_team(backend: Any, alerts: list[Alert], config: RunConfig, trace: 
     await orch.ingest([])
     if not orch.stop_reason:
         orch.stop_reason = orch.over_budget() or "max_turns"
+    orch.check_claims_at_exit()
     orch.explain_alerts()
     finalize(orch)
     await client.close()

@@ -387,6 +387,29 @@ class Orchestrator:
         verdicts = [v for v in parsed.get("verdicts", []) if isinstance(v, dict) and isinstance(v.get("entity"), str)]
         for v in verdicts:
             v.setdefault("by", "verifier")
+        self._record_verdicts(verdicts)
+        self.rounds_since_verify = 0
+        self.explain_alerts()
+        self.set_phase("hypothesize", "verdicts recorded")
+
+    def open_claims(self) -> list[Any]:
+        """The planner's claims as they stand: the root causes it named (not rejected), else its
+        best hypothesis not rejected.  Without the verification gate they enter the diagnosis."""
+        hyps = self.state.hypotheses
+        named = [h for h in hyps if h.entity in self.root_claims and h.status != "rejected"]
+        return named or sorted((h for h in hyps if h.status != "rejected"), key=lambda h: -h.score)[:1]
+
+    def check_claims_at_exit(self) -> None:
+        """With the verification gate on, claims nobody checked (the model stopped before asking
+        for verification, or a budget ran out) are re-checked by the gate at the exit instead of
+        entering the diagnosis unchecked or being dropped unseen."""
+        if not self.fixes["verification_gate"].enabled:
+            return
+        unchecked = [h.entity for h in self.open_claims() if h.status not in ("confirmed", "rejected")]
+        if unchecked:
+            self._record_verdicts([{"entity": e, "verdict": "unchecked", "by": "gate"} for e in unchecked])
+
+    def _record_verdicts(self, verdicts: list[dict[str, Any]]) -> None:
         for iv in self.fixes["verification_gate"].review_verdicts(self, verdicts):
             self.record_fix(iv)
         for v in verdicts:
@@ -401,9 +424,6 @@ class Orchestrator:
                                      "call_ids": c.get("call_ids", c.get("evidence", []))} for c in v.get("checks", [])
                                     if isinstance(c, dict)], by=v.get("by", "verifier"))
             del h
-        self.rounds_since_verify = 0
-        self.explain_alerts()
-        self.set_phase("hypothesize", "verdicts recorded")
 
     def rule_out_alert(self, key: str, reason: str) -> None:
         """The planner rules an alert out as unrelated; accepted only if no confirmed root cause reaches it."""
