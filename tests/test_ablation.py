@@ -21,6 +21,7 @@ from shared_paths import GROUND_TRUTHS, PROJECT_ROOT
 
 SMOKE = PROJECT_ROOT / "configs" / "ablations" / "smoke.yaml"
 FULL = PROJECT_ROOT / "configs" / "ablations" / "one-at-a-time.yaml"
+LEAVE_OUT = PROJECT_ROOT / "configs" / "ablations" / "leave-one-out.yaml"
 
 needs_shared = pytest.mark.skipif(not GROUND_TRUTHS.is_dir(), reason=f"{GROUND_TRUTHS} (ITBench-Lite ground truths) missing")
 
@@ -64,6 +65,9 @@ def test_shipped_ablation_files_validate() -> None:
     assert full.design == "one-at-a-time" and full.seed_list() == list(range(5))
     assert full.profiles == ["clean", "verifies-poorly", "loses-exit", "forgets"]
     assert full.simulate is not None and Path(full.simulate.ground_truths) == GROUND_TRUTHS.resolve()
+    leave_out = load_spec(LEAVE_OUT)
+    assert leave_out.design == "leave-one-out" and leave_out.baseline == "all-on"
+    assert (leave_out.profiles, leave_out.seed_list(), leave_out.simulate) == (full.profiles, full.seed_list(), full.simulate)
     smoke = load_spec(SMOKE)
     assert len(smoke.simulate.ground_truths) <= 3 and len(smoke.profiles) == 2 and smoke.seed_list() == [0, 1]
 
