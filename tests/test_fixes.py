@@ -172,3 +172,33 @@ def test_no_fix_alone_changes_what_the_clean_reasoner_finds(tmp_path_factory, tm
         res = run_triage(alert=scen / "alerts", output_dir=tmp_path / label, config=load_config(model="clean", fixes=fixes))
         recall[label] = score(res.agent_output, truth).recall
     assert set(recall.values()) == {1.0}, recall
+
+
+def test_a_refused_stop_tells_the_planner_what_blocks_the_exit(tmp_path_factory, tmp_path):
+    # Scenario-35 at full size, summarized_state off: the task message is trimmed from the
+    # planner's transcript long before it concludes; before the notice existed, the FSM refused its
+    # stop 13 times in a row and the run ended on max_turns, flagged incomplete.
+    scen = simulated(tmp_path_factory.mktemp("full"), "Scenario-35", scale=1.0)
+    res, events = _run(scen, tmp_path, {}, ["all=off", "termination_fsm=on"], name="fsm")
+    refusals = [e for e in _fix_events(events, "termination_fsm") if e["target"] == "stop"]
+    trims = [e for e in events if e["type"] == "state_update" and "context_trimmed" in e["changes"]]
+    assert refusals and trims, "the crafted condition: a trimmed transcript and a refused stop"
+    assert res.stats["stop_reason"] == "explained" and not res.agent_output["incomplete"]
+    assert len(refusals) <= 2
+
+
+def test_the_stop_notice_is_pinned_after_the_transcript_and_survives_trimming():
+    notice = "STOP REFUSED\n{\"unexplained_alerts\": []}"
+    ctx = TranscriptContext("planner", lambda: "", lambda: None, 2000, lambda a, n: None,
+                            lambda agent: notice if agent == "planner" else None)
+    other = TranscriptContext("verifier", lambda: "", lambda: None, 2000, lambda a, n: None,
+                              lambda agent: notice if agent == "planner" else None)
+    for i in range(50):
+        for c in (ctx, other):
+            asyncio.run(c.add_message(UserMessage(content=f"message {i} " + "word " * 40, source="x")))
+    msgs = asyncio.run(ctx.get_messages())
+    assert msgs[-1].content == notice and msgs[-2].content.startswith("message 49")
+    assert all(m.content != notice for m in asyncio.run(other.get_messages()))
+    state = StateContext("planner", lambda: "INCIDENT STATE\n{}", lambda: None, 8000, lambda a, n: None,
+                         lambda agent: notice, own_messages=1)
+    assert [m.content for m in asyncio.run(state.get_messages())] == [notice, "INCIDENT STATE\n{}"]

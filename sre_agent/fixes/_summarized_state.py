@@ -3,7 +3,8 @@ its own last few messages, not the whole transcript.
 
 Both contexts below also enforce the per-call token budget: when a context would exceed it, the
 oldest unpinned messages are left out (what a model with a finite window would lose), and the
-orchestrator records it.
+orchestrator records it.  Pinned and never left out: the alert anchor (task_anchoring) at the
+head, and at the tail the orchestrator's notice to this agent (a refused stop, say), if any.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from .base import Fix
 
 class _BudgetedContext(ChatCompletionContext):
     def __init__(self, agent: str, state_view: Callable[[], str], anchor: Callable[[], str | None],
-                 max_tokens: int, on_trim: Callable[[str, int], None]) -> None:
+                 max_tokens: int, on_trim: Callable[[str, int], None],
+                 notice: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
         self._agent = agent
         self._state_view = state_view
         self._anchor = anchor
         self._max_tokens = max_tokens
         self._on_trim = on_trim
+        self._notice = notice
 
     def _fit(self, pinned_head: list[LLMMessage], body: list[LLMMessage], pinned_tail: list[LLMMessage]) -> list[LLMMessage]:
         dropped = 0
@@ -44,6 +47,10 @@ class _BudgetedContext(ChatCompletionContext):
 
     def _anchor_messages(self) -> list[LLMMessage]:
         text = self._anchor()
+        return [UserMessage(content=text, source="orchestrator")] if text else []
+
+    def _notice_messages(self) -> list[LLMMessage]:
+        text = self._notice(self._agent) if self._notice else None
         return [UserMessage(content=text, source="orchestrator")] if text else []
 
 
@@ -65,14 +72,14 @@ class StateContext(_BudgetedContext):
         while own and isinstance(own[0], FunctionExecutionResultMessage):
             own = own[1:]
         state = UserMessage(content=self._state_view(), source="orchestrator")
-        return self._fit(self._anchor_messages(), own, [state])
+        return self._fit(self._anchor_messages(), own, self._notice_messages() + [state])
 
 
 class TranscriptContext(_BudgetedContext):
     """The whole transcript (what agents see without the fix), trimmed only by the token budget."""
 
     async def get_messages(self) -> list[LLMMessage]:
-        return self._fit(self._anchor_messages(), list(self._messages), [])
+        return self._fit(self._anchor_messages(), list(self._messages), self._notice_messages())
 
 
 class SummarizedState(Fix):
@@ -80,7 +87,8 @@ class SummarizedState(Fix):
     mast = ("1.4", "2.1")
 
     def context(self, agent: str, state_view: Callable[[], str], anchor: Callable[[], str | None],
-                max_tokens: int, own_messages: int, on_trim: Callable[[str, int], None]) -> ChatCompletionContext:
+                max_tokens: int, own_messages: int, on_trim: Callable[[str, int], None],
+                notice: Callable[[str], str | None] | None = None) -> ChatCompletionContext:
         if self.enabled:
-            return StateContext(agent, state_view, anchor, max_tokens, on_trim, own_messages=own_messages)
-        return TranscriptContext(agent, state_view, anchor, max_tokens, on_trim)
+            return StateContext(agent, state_view, anchor, max_tokens, on_trim, notice, own_messages=own_messages)
+        return TranscriptContext(agent, state_view, anchor, max_tokens, on_trim, notice)

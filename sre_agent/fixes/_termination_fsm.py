@@ -1,13 +1,22 @@
 """termination_fsm (FM-1.5, FM-3.1): a deterministic state machine owns the phases
 (triage -> hypothesize -> investigate -> verify -> conclude) and the exit.  No exit before every
 alert is explained or ruled out, unless a step/budget limit is hit, and then the diagnosis is
-flagged incomplete.  Off: the model decides when to stop."""
+flagged incomplete.  Off: the model decides when to stop.
+
+A refused stop is not silent: the planner's next context carries a ``STOP REFUSED`` notice naming
+what blocks the exit (the unexplained alerts, or no confirmed root cause), so that a model that
+no longer sees the task or the state (summarized_state off, old messages trimmed) can act on it.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .base import Fix, Intervention
+
+#: the first line of the notice a refused stop leaves for the planner
+NOTICE_MARKER = "STOP REFUSED"
 
 TRANSITIONS = {
     "triage": {"hypothesize"},
@@ -45,3 +54,20 @@ class TerminationFSM(Fix):
         if ok:
             return None
         return self.intervention("stop", f"model's stop refused: {why}")
+
+    def refusal_notice(self, orch: Any, why: str) -> str:
+        """The planner's notice after a refused stop: why, and which alerts still need an
+        explanation (a confirmed root cause reaching them) or a reason to rule them out.
+
+        >>> from types import SimpleNamespace
+        >>> from sre_agent.state import AlertSummary, IncidentState
+        >>> st = IncidentState(alerts=[AlertSummary(key="k1", name="HighLatency", subject="cart", namespace="shop")])
+        >>> text = TerminationFSM(True).refusal_notice(SimpleNamespace(state=st), "1 alert(s) unexplained: HighLatency")
+        >>> text.splitlines()[0], json.loads(text.splitlines()[1])["unexplained_alerts"][0]["key"]
+        ('STOP REFUSED', 'k1')
+        """
+        body = {"why": why,
+                "unexplained_alerts": [{"key": a.key, "name": a.name, "subject": a.subject, "namespace": a.namespace}
+                                       for a in orch.state.unexplained_alerts()],
+                "to_exit": "confirm a root cause that reaches each alert, or rule the alert out with a reason (rule_out_alerts)"}
+        return NOTICE_MARKER + "\n" + json.dumps(body, sort_keys=True)

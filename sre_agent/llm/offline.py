@@ -37,7 +37,8 @@ from .notes import noted_call_ids, recall, take_notes
 from .reasoning import Call, View, canonical
 
 ROLE_RE = re.compile(r"^ROLE:\s*(\w+)", re.M)
-MARKERS = ("PLAN", "VERDICTS", "SUMMARY", "TOOL RESULT", "INCIDENT TASK", "INCIDENT STATE", "ALERT ANCHOR")
+MARKERS = ("PLAN", "VERDICTS", "SUMMARY", "TOOL RESULT", "INCIDENT TASK", "INCIDENT STATE", "ALERT ANCHOR",
+           "STOP REFUSED")
 
 
 def message_text(msg: LLMMessage) -> str:
@@ -127,6 +128,15 @@ def build_view(messages: Sequence[LLMMessage]) -> View:
                 view.namespace = task["namespace"]
             if task.get("neighbourhood") and not view.neighbourhood:
                 view.neighbourhood = task["neighbourhood"]
+        elif text.startswith("STOP REFUSED"):  # the FSM names the alerts that still block the exit
+            refused = _json_after(text, "STOP REFUSED") or {}
+            known = {a["key"] for a in view.alerts}
+            for a in refused.get("unexplained_alerts", []):
+                if isinstance(a, dict) and a.get("key"):
+                    if a["key"] in known:
+                        next(v for v in view.alerts if v["key"] == a["key"])["explained"] = False
+                    else:
+                        view.alerts.append(_alert_view(a))
         else:
             for line in text.splitlines():
                 if line.startswith("TOOL RESULT "):

@@ -78,6 +78,7 @@ class Orchestrator:
         self.root_claims: list[str] = []
         self.blocked_repeats: dict[str, str] = {}  # blocked call id -> the earlier call it repeated
         self.budget_stop = ""
+        self.planner_notice: str | None = None  # a refused stop's notice, shown once to the planner
         self.turn_spans = telemetry.TurnSpans()
 
     # -- setup -----------------------------------------------------------------------------
@@ -121,7 +122,16 @@ class Orchestrator:
     def context_for(self, agent: str) -> Any:
         return self.fixes["summarized_state"].context(  # type: ignore[attr-defined]
             agent, self.state_view, self.anchor_text, self.config.budgets.max_tokens_per_call,
-            self.config.context.own_messages, self.on_trim)
+            self.config.context.own_messages, self.on_trim, self.notice_for)
+
+    def notice_for(self, agent: str) -> str | None:
+        """What the orchestrator has to tell ``agent`` in its next context (pinned, never trimmed)."""
+        return self.planner_notice if agent == "planner" else None
+
+    def refuse_stop(self, iv: Intervention, why: str) -> None:
+        """The termination FSM refused the model's stop: record it, and tell the planner why."""
+        self.record_fix(iv)
+        self.planner_notice = self.fixes["termination_fsm"].refusal_notice(self, why)  # type: ignore[attr-defined]
 
     def record_fix(self, iv: Intervention) -> None:
         self.trace.emit("fix", fix=iv.fix, mast=list(iv.mast), target=iv.target, action=iv.action)
@@ -276,6 +286,7 @@ class Orchestrator:
                     self.apply_verdicts(text)
 
     def apply_plan(self, text: str) -> None:
+        self.planner_notice = None  # the planner has answered it
         plan = _parse_block(text, "PLAN")
         if plan is None:
             self.trace.emit("plan", agent="planner", hypotheses=[], steps=[], error="unparseable plan")
@@ -595,7 +606,7 @@ class RunTermination(TerminationCondition):
                 if iv is None:
                     reason = "explained"
                 else:
-                    orch.record_fix(iv)
+                    orch.refuse_stop(iv, fsm.may_exit(orch)[1])  # type: ignore[attr-defined]
             else:
                 reason = "model_stop"
         if reason is None and orch.last_speaker == "planner" and not orch.state.pending_steps() \
