@@ -12,8 +12,10 @@ MAST code         what the profile does (each injection is written to the trace 
 1.5               planner never stops: keeps planning busy-work steps when it should verify
 2.6               investigator announces one step and runs another (another tool / another target)
 1.3               investigator re-runs a call it already made (same tool, same arguments)
-1.4               planner forgets: reverts its hypotheses to an entity that was already rejected
+1.4               planner forgets: reverts its hypotheses to an entity whose rejection it had
+                  already taken in (an earlier plan was made with the rejection in view)
 2.3               planner derails to a service outside the alert's neighbourhood and fixates on it
+                  until the verifier rejects it
 ================  =================================================================================
 
 Rates live in ``configs/models/*.yaml`` (``failure_rates: {code: probability}``).  Randomness is
@@ -55,6 +57,8 @@ class FaultyReasoner(OfflineReasoner):
         self.trace: Any = None
         self._once: set[str] = set()
         self._swapped: set[str] = set()
+        self._rejections_seen: set[str] = set()  # rejected entities an earlier plan already had in view
+        self._last_active: set[str] = set()  # entities the previous plan still held as hypotheses
 
     def _roll(self, code: str) -> bool:
         rate = self.rates.get(code, 0.0)
@@ -80,14 +84,26 @@ class FaultyReasoner(OfflineReasoner):
 
     # -- planner ---------------------------------------------------------------------------
     def _planner(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> str:
+        out = self._plan(messages, tools)
+        plan = json.loads(out[len("PLAN\n"):])
+        self._last_active = {h.get("entity") for h in plan.get("hypotheses", []) if isinstance(h, dict)} \
+            | set(plan.get("root_causes", []))
+        return out
+
+    def _plan(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> str:
         view = build_view(messages)
         clean = json.loads(super().respond(messages, tools)[len("PLAN\n"):])  # type: ignore[index]
         survey_done = all(canonical(t, a) in view.done for t, a in reasoning.SURVEY)
         walked = any(c.tool == "trace_errors" for c in view.calls)
         rejected = [e for e, v in view.verdicts.items() if v == "rejected"] or list(view.ruled_out)
-        if rejected and "1.4" not in self._once and self._roll("1.4"):
+        # forgetting is losing what was once taken in: a rejection an earlier plan already knew
+        # of and acted on (it dropped the entity).  Re-proposing an entity in the very plan that
+        # first sees its rejection, or one never let go of, is ignoring the verifier (FM-2.5).
+        known = [e for e in rejected if e in self._rejections_seen and e not in self._last_active]
+        self._rejections_seen.update(rejected)
+        if known and "1.4" not in self._once and self._roll("1.4"):
             self._once.add("1.4")
-            ent = rejected[0]
+            ent = known[0]
             clean["hypotheses"] = [{"entity": ent, "mechanism": "re-proposed", "score": 0.99, "evidence": [], "reason": "recalled"}] \
                 + [h for h in clean.get("hypotheses", []) if h.get("entity") != ent]
             if clean.get("action") in ("verify", "conclude"):
@@ -128,13 +144,15 @@ class FaultyReasoner(OfflineReasoner):
                 clean["steps"] = [{"tool": "search_logs", "args": {"service": target}, "why": "look around"}] + clean.get("steps", [])
                 clean["action"] = "investigate"
         drift = getattr(self, "drift", None)
-        if drift and any(c.tool == "search_logs" and c.args.get("service") == drift and not c.summary.startswith("BLOCKED")
-                         for c in view.calls) and clean.get("action") in ("verify", "conclude"):
-            ent = f"{view.namespace}/Deployment/{drift}"
+        fixated = f"{view.namespace}/Deployment/{drift}" if drift else ""
+        # the fixation lasts until the verifier rejects it (holding on after that is FM-2.5)
+        if drift and view.verdicts.get(fixated) != "rejected" and any(
+                c.tool == "search_logs" and c.args.get("service") == drift and not c.summary.startswith("BLOCKED")
+                for c in view.calls) and clean.get("action") in ("verify", "conclude"):
+            ent = fixated
             clean["hypotheses"] = [{"entity": ent, "mechanism": "fixated after derailment", "score": 0.95, "evidence": [],
                                     "reason": "looked at it last"}] + clean.get("hypotheses", [])
             clean["root_causes"] = [ent]
-            clean["action"] = "verify"
             clean["action"] = "verify"
         return "PLAN\n" + json.dumps(clean, sort_keys=True)
 
