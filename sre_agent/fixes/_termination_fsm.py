@@ -55,18 +55,18 @@ class TerminationFSM(Fix):
             return None
         return self.intervention("stop", f"model's stop refused: {why}")
 
-    def refusal_notice(self, orch: Any, why: str) -> str:
+    def refusal_notice(self, orch: Any) -> str:
         """The planner's notice after a refused stop: why, and which alerts still need an
         explanation (a confirmed root cause reaching them) or a reason to rule them out.
 
         >>> from types import SimpleNamespace
         >>> from sre_agent.state import AlertSummary, IncidentState
         >>> st = IncidentState(alerts=[AlertSummary(key="k1", name="HighLatency", subject="cart", namespace="shop")])
-        >>> text = TerminationFSM(True).refusal_notice(SimpleNamespace(state=st), "1 alert(s) unexplained: HighLatency")
-        >>> text.splitlines()[0], json.loads(text.splitlines()[1])["unexplained_alerts"][0]["key"]
-        ('STOP REFUSED', 'k1')
+        >>> text = TerminationFSM(True).refusal_notice(SimpleNamespace(state=st))
+        >>> body = json.loads(text.splitlines()[1]); text.splitlines()[0], body["why"], body["unexplained_alerts"][0]["key"]
+        ('STOP REFUSED', 'no confirmed root cause', 'k1')
         """
-        body = {"why": why,
+        body = {"why": self.may_exit(orch)[1],
                 "unexplained_alerts": [{"key": a.key, "name": a.name, "subject": a.subject, "namespace": a.namespace}
                                        for a in orch.state.unexplained_alerts()],
                 "to_exit": "confirm a root cause that reaches each alert, or rule the alert out with a reason (rule_out_alerts)"}

@@ -130,11 +130,11 @@ def build_view(messages: Sequence[LLMMessage]) -> View:
                 view.neighbourhood = task["neighbourhood"]
         elif text.startswith("STOP REFUSED"):  # the FSM names the alerts that still block the exit
             refused = _json_after(text, "STOP REFUSED") or {}
-            known = {a["key"] for a in view.alerts}
+            by_key = {a["key"]: a for a in view.alerts}
             for a in refused.get("unexplained_alerts", []):
                 if isinstance(a, dict) and a.get("key"):
-                    if a["key"] in known:
-                        next(v for v in view.alerts if v["key"] == a["key"])["explained"] = False
+                    if a["key"] in by_key:
+                        by_key[a["key"]]["explained"] = False
                     else:
                         view.alerts.append(_alert_view(a))
         else:

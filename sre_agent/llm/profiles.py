@@ -84,13 +84,12 @@ class FaultyReasoner(OfflineReasoner):
 
     # -- planner ---------------------------------------------------------------------------
     def _planner(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> str:
-        out = self._plan(messages, tools)
-        plan = json.loads(out[len("PLAN\n"):])
+        plan = self._plan(messages, tools)
         self._last_active = {h.get("entity") for h in plan.get("hypotheses", []) if isinstance(h, dict)} \
             | set(plan.get("root_causes", []))
-        return out
+        return "PLAN\n" + json.dumps(plan, sort_keys=True)
 
-    def _plan(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> str:
+    def _plan(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> dict[str, Any]:
         view = build_view(messages)
         clean = json.loads(super().respond(messages, tools)[len("PLAN\n"):])  # type: ignore[index]
         survey_done = all(canonical(t, a) in view.done for t, a in reasoning.SURVEY)
@@ -115,12 +114,11 @@ class FaultyReasoner(OfflineReasoner):
             hyps = reasoning.hypotheses(view) or clean.get("hypotheses", [])
             if hyps:
                 self._inject("3.2", f"concluded on the first plausible signal ({hyps[0]['entity']}) without verification")
-                return "PLAN\n" + json.dumps({"action": "conclude", "hypotheses": hyps[:1], "steps": [],
-                                              "root_causes": [hyps[0]["entity"]]}, sort_keys=True)
+                return {"action": "conclude", "hypotheses": hyps[:1], "steps": [], "root_causes": [hyps[0]["entity"]]}
         if survey_done and not walked and "3.1" not in self._once and "1.5" not in self._once and self._roll("3.1"):
             self._once.add("3.1")
             self._inject("3.1", "gave up before walking the call graph from the alerting services, naming no root cause")
-            return "PLAN\n" + json.dumps({"action": "conclude", "hypotheses": [], "steps": [], "root_causes": []}, sort_keys=True)
+            return {"action": "conclude", "hypotheses": [], "steps": [], "root_causes": []}
         if clean.get("action") in ("verify", "conclude") and "3.1" not in self._once and ("1.5" in self._once or self._roll("1.5")):
             todo = [(t, a) for t, a in BUSY_WORK if canonical(t, a) not in view.done]
             if todo:
@@ -154,7 +152,7 @@ class FaultyReasoner(OfflineReasoner):
                                     "reason": "looked at it last"}] + clean.get("hypotheses", [])
             clean["root_causes"] = [ent]
             clean["action"] = "verify"
-        return "PLAN\n" + json.dumps(clean, sort_keys=True)
+        return clean
 
     # -- investigator ----------------------------------------------------------------------
     def _investigator(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> str | list[FunctionCall]:

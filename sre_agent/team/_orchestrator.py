@@ -128,10 +128,10 @@ class Orchestrator:
         """What the orchestrator has to tell ``agent`` in its next context (pinned, never trimmed)."""
         return self.planner_notice if agent == "planner" else None
 
-    def refuse_stop(self, iv: Intervention, why: str) -> None:
+    def refuse_stop(self, iv: Intervention) -> None:
         """The termination FSM refused the model's stop: record it, and tell the planner why."""
         self.record_fix(iv)
-        self.planner_notice = self.fixes["termination_fsm"].refusal_notice(self, why)  # type: ignore[attr-defined]
+        self.planner_notice = self.fixes["termination_fsm"].refusal_notice(self)  # type: ignore[attr-defined]
 
     def record_fix(self, iv: Intervention) -> None:
         self.trace.emit("fix", fix=iv.fix, mast=list(iv.mast), target=iv.target, action=iv.action)
@@ -606,7 +606,7 @@ class RunTermination(TerminationCondition):
                 if iv is None:
                     reason = "explained"
                 else:
-                    orch.refuse_stop(iv, fsm.may_exit(orch)[1])  # type: ignore[attr-defined]
+                    orch.refuse_stop(iv)
             else:
                 reason = "model_stop"
         if reason is None and orch.last_speaker == "planner" and not orch.state.pending_steps() \
