@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench_live", description=__doc__.splitlines()[0])
     p.add_argument("--scenario", default="Scenario-27")
     p.add_argument("--ground-truths", type=Path,
-                   default=Path(__file__).resolve().parents[1].parent / "shared" / "itbench-lite" / "ground_truths")
+                   default=Path(__file__).resolve().parent / "data" / "itbench-lite" / "ground_truths")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--scale", type=float, default=1.0)
     args = p.parse_args(argv)

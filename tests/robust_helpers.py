@@ -24,7 +24,7 @@ from autogen_core.models import LLMMessage
 from autogen_core.tools import Tool, ToolSchema
 
 from sre_agent.llm.offline import OfflineReasoner, message_text, role_of
-from shared_paths import GROUND_TRUTHS, PROJECT_ROOT
+from data_paths import GROUND_TRUTHS, PROJECT_ROOT
 
 PYTHON = sys.executable
 SMALL = 0.12  # request-rate scale of the simulated scenarios (a run takes about a second)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared_paths import GROUND_TRUTHS
+from data_paths import GROUND_TRUTHS
 
 _CACHE: dict[tuple[str, int, float], Path] = {}
 

@@ -17,7 +17,7 @@ from sre_agent.cli import main
 from sre_agent.config import FIX_NAMES
 from sre_agent.errors import InputError
 
-from shared_paths import GROUND_TRUTHS, PROJECT_ROOT
+from data_paths import GROUND_TRUTHS, PROJECT_ROOT
 
 SMOKE = PROJECT_ROOT / "configs" / "ablations" / "smoke.yaml"
 FULL = PROJECT_ROOT / "configs" / "ablations" / "one-at-a-time.yaml"

@@ -47,7 +47,7 @@ from pathlib import Path
 import pytest
 
 from sre_agent.backends.live_testing import PROMETHEUS, PROMTOOL, ALERTMANAGER, LiveScenario, binaries_present
-from shared_paths import GROUND_TRUTHS
+from data_paths import GROUND_TRUTHS
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 pytest.importorskip("kmock")

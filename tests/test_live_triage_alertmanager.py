@@ -9,7 +9,7 @@ import pytest
 from sre_agent.backends.live_testing import (ALERTMANAGER, AlertmanagerServer, StubHTTPServer, alerts_to_alertmanager,
                                              binaries_present, free_port)
 from sre_agent.cli import main
-from shared_paths import GROUND_TRUTHS
+from data_paths import GROUND_TRUTHS
 
 pytestmark = pytest.mark.live
 if not binaries_present(ALERTMANAGER):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 
-from shared_paths import PROJECT_ROOT
+from data_paths import PROJECT_ROOT
 
 
 def _pyproject() -> dict:

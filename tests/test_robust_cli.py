@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from robust_helpers import assert_input_error, run_cli, run_main, simulated
-from shared_paths import GROUND_TRUTHS
+from data_paths import GROUND_TRUTHS
 
 HUGE = 120 * 1024 * 1024
 

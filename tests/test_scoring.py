@@ -1,4 +1,4 @@
-"""Hand-checked scores on the real ITBench ground truths in ../shared/itbench-lite."""
+"""Hand-checked scores on the real ITBench ground truths bundled in eval/data/itbench-lite."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sre_agent.eval.scoring import (
     load_ground_truth, parse_entity, score, validate_agent_output,
 )
 
-from shared_paths import GROUND_TRUTHS as GT_DIR  # noqa: E402
+from data_paths import GROUND_TRUTHS as GT_DIR  # noqa: E402
 needs_gt = pytest.mark.skipif(not GT_DIR.is_dir(), reason="shared ground truths not present")
 
 

@@ -20,7 +20,7 @@ from sre_agent.simulator.scenario import run
 from sre_agent.simulator.writer import write_tsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shared_paths import GROUND_TRUTHS as GT_DIR  # noqa: E402
+from data_paths import GROUND_TRUTHS as GT_DIR  # noqa: E402
 
 GROUND_TRUTHS = sorted(GT_DIR.glob("*.yaml"))
 SMALL = 0.12  # request-rate scale that keeps the whole file fast

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from shared_paths import GROUND_TRUTHS
+from data_paths import GROUND_TRUTHS
 
 sdk = pytest.importorskip("opentelemetry.sdk.trace")
 from opentelemetry import trace  # noqa: E402

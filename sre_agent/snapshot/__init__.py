@@ -1,4 +1,4 @@
-"""Reading a recorded ITBench-Lite scenario folder (see ``../shared/itbench-lite/README.md`` beside the project).
+"""Reading a recorded ITBench-Lite scenario folder (format notes: ``eval/data/itbench-lite/FORMAT.md``).
 
 :class:`SnapshotBackend` implements :class:`~sre_agent.backends.base.ObservabilityBackend` over
 the folder, lazily; :func:`is_scenario_dir` recognises one by its file names.  Modules: ``tsv``
