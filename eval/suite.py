@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .itbench import trial_scores
 from .scoring import load_ground_truth, score
 
 __all__ = [
@@ -146,6 +147,8 @@ class RunResult:
     stats: dict[str, Any] = field(default_factory=dict)
     wall_s: float = 0.0
     worker_max_rss_kb: int = 0
+    itbench: dict[str, Any] | None = None
+    """ITBench-Evaluations' ``scores`` object for this trial (:mod:`sre_agent.eval.itbench`)."""
 
     def metric(self, name: str) -> float | None:
         return self.score.get(name) if self.score else None
@@ -193,6 +196,23 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 _EMPTY_ANSWER = {"entities": [], "propagations": [], "alerts_explained": []}
 
 
+def _judge(config_args: Mapping[str, Any], s: Any, answer: Mapping[str, Any], gt: Any) -> dict[str, Any] | None:
+    """``root_cause_reasoning`` from the LLM judge of ``config_args["judge_model"]``, if one is set."""
+    profile_name = config_args.get("judge_model")
+    if not profile_name:
+        return None
+    from sre_agent.config import load_config
+    from sre_agent.llm import make_client
+
+    from .judge import judge_reasoning
+
+    try:
+        profile = load_config(config_args.get("path"), (), profile_name, 0).model
+        return judge_reasoning(make_client(profile), s, answer, gt)
+    except Exception as exc:  # noqa: BLE001 - a judge that fails leaves the metric undetermined
+        return {"calculation": None, "justification": "judge failed: " + _one_line(exc), "details": {}}
+
+
 def _run_one(task: _Task) -> RunResult:
     """Worker body: triage, then score; every failure becomes the result's error line."""
     result = RunResult(scenario=task.scenario, seed=task.seed, path=str(task.path),
@@ -224,6 +244,7 @@ def _run_one(task: _Task) -> RunResult:
                 s = score(_EMPTY_ANSWER, gt, scenario=task.scenario)
             result.score = s.model_dump()
             result.score.update({f"recall_at_{k}": s.recall_at(k) for k in (1, 3, 5)})
+            result.itbench = trial_scores(s, answer, gt, reasoning=_judge(task.config_args, s, answer, gt))
             result.scored = True
             (task.output_dir / "score.json").write_text(json.dumps(result.score, indent=2, sort_keys=True) + "\n",
                                                         encoding="utf-8")

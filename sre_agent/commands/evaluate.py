@@ -1,7 +1,11 @@
 """``python -m sre_agent eval``: triage every scenario of a folder (× seeds) and score it.
 
-Prints a per-run table and the mean recall / precision / F1 (95 % bootstrap interval) on stdout,
-a progress bar on stderr; ``--json FILE`` writes every run, score and the summary.
+Prints a per-run table, the mean recall / precision / F1 (95 % bootstrap interval) and
+ITBench-Evaluations' metrics (mean ± stderr, pass@1) on stdout, a progress bar on stderr.
+``--json FILE`` writes every run, score and the summary; with ``--format itbench`` it writes
+ITBench-Evaluations' ``evaluation_results.json`` shape instead (without ``--json``, into
+``<out>/evaluation_results.json``).  ``--judge llm --judge-model PROFILE`` adds the
+``root_cause_reasoning`` metric, graded by that model profile.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="a YAML run configuration")
     p.add_argument("--out", type=Path, help="where runs are written (default ./sre-agent-runs/eval-<timestamp>)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write every run, score and the summary as JSON")
+    p.add_argument("--format", choices=("sre-agent", "itbench"), default="sre-agent",
+                   help="shape of the JSON result: ours (default) or ITBench-Evaluations' evaluation_results.json")
+    p.add_argument("--judge", choices=("none", "llm"), default="none",
+                   help="llm: grade root-cause reasoning with --judge-model, as ITBench-Evaluations does")
+    p.add_argument("--judge-model", metavar="PROFILE", help="model profile of the LLM judge (with --judge llm)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -62,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
     scenarios = check_common(args.scenarios, args.jobs, args.json)
     config_args: dict[str, Any] = {"path": args.config, "fixes": list(args.fix), "model": args.model}
     load_config(args.config, args.fix, args.model, 0)  # bad config / profile / fix -> one line now, not per run
+    if args.judge == "llm":
+        if not args.judge_model:
+            raise InputError("--judge llm needs --judge-model PROFILE (a model profile of the judge)")
+        load_config(args.config, (), args.judge_model, 0)
+        config_args["judge_model"] = args.judge_model
+    elif args.judge_model:
+        raise InputError("--judge-model is used only with --judge llm")
     out = args.out or default_out("eval")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -70,7 +86,19 @@ def run(args: argparse.Namespace) -> int:
     result = run_suite(scenarios, config_args=config_args, seeds=args.seeds, jobs=args.jobs or os.cpu_count(),
                        out_dir=out, progress=not args.no_progress)
     print_table(result)
-    if args.json:
+    from ..eval.itbench import print_statistics, raw_results, statistics, write_results
+
+    raw = raw_results(result.runs)
+    if raw:
+        print_statistics(statistics(raw))
+    if args.format == "itbench":
+        path = args.json or out / "evaluation_results.json"
+        write_results(path, raw, {"outputs_path": str(out), "scenarios": str(args.scenarios), "k": 3,
+                                  "seeds": result.seeds, "model": args.model or "clean",
+                                  "judge": args.judge_model if args.judge == "llm" else None,
+                                  "matcher": "sre-agent deterministic (see sre_agent/eval/itbench.py)"})
+        print(f"sre-agent eval: wrote {path}", file=sys.stderr)
+    elif args.json:
         result.write_json(args.json)
         print(f"sre-agent eval: wrote {args.json}", file=sys.stderr)
     print(f"sre-agent eval: runs in {out}", file=sys.stderr)
