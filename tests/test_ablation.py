@@ -23,7 +23,6 @@ SMOKE = PROJECT_ROOT / "configs" / "ablations" / "smoke.yaml"
 FULL = PROJECT_ROOT / "configs" / "ablations" / "one-at-a-time.yaml"
 LEAVE_OUT = PROJECT_ROOT / "configs" / "ablations" / "leave-one-out.yaml"
 
-needs_shared = pytest.mark.skipif(not GROUND_TRUTHS.is_dir(), reason=f"{GROUND_TRUTHS} (ITBench-Lite ground truths) missing")
 
 
 # -- designs -----------------------------------------------------------------------------------------
@@ -59,7 +58,6 @@ def test_paired_test_names_the_test() -> None:
     assert name == "wilcoxon" and 0 < p <= 1
 
 
-@needs_shared
 def test_shipped_ablation_files_validate() -> None:
     full = load_spec(FULL)
     assert full.design == "one-at-a-time" and full.seed_list() == list(range(5))
@@ -129,8 +127,6 @@ def test_path_resolution_prefers_the_files_folder_then_cwd(tmp_path: Path, monke
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory):
-    if not GROUND_TRUTHS.is_dir():
-        pytest.skip(f"{GROUND_TRUTHS} missing")
     out = tmp_path_factory.mktemp("smoke")
     result = run_ablation(SMOKE, out, jobs=2, progress=False)
     return out, result

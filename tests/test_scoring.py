@@ -14,7 +14,6 @@ from sre_agent.eval.scoring import (
 )
 
 from data_paths import GROUND_TRUTHS as GT_DIR  # noqa: E402
-needs_gt = pytest.mark.skipif(not GT_DIR.is_dir(), reason="shared ground truths not present")
 
 
 def gt(n: int) -> GroundTruth:
@@ -30,7 +29,6 @@ def answer(*roots: str, others: tuple[str, ...] = (), props: tuple[tuple[str, st
 
 # -- root-cause entity on real ground truths ----------------------------------------------------
 
-@needs_gt
 def test_scenario2_flagd_config_exact_name():
     s = score(answer("otel-demo/ConfigMap/flagd-config"), gt(2))
     assert (s.recall, s.precision, s.f1) == (1.0, 1.0, 1.0)
@@ -39,7 +37,6 @@ def test_scenario2_flagd_config_exact_name():
     assert score(answer("otel-demo/ConfigMap/flagd-config-old"), gt(2)).recall == 0.0
 
 
-@needs_gt
 def test_scenario20_deployment_filter_matches_bare_prefix():
     s = score(answer("otel-demo/Deployment/product-catalog"), gt(20))
     assert s.recall == 1.0 and s.precision == 1.0
@@ -48,7 +45,6 @@ def test_scenario20_deployment_filter_matches_bare_prefix():
     assert score(answer("otel-demo/Deployment/checkout"), gt(20)).recall == 0.0
 
 
-@needs_gt
 def test_scenario38_invalid_star_filter_is_repaired_and_one_entity_credits_one_group():
     g = gt(38)
     assert len(g.repairs) == 3 and "'.*.*'" in g.repairs[0]
@@ -60,7 +56,6 @@ def test_scenario38_invalid_star_filter_is_repaired_and_one_entity_credits_one_g
     assert score(answer("otel-demo/Deployment/frontend"), g).recall == 0.0
 
 
-@needs_gt
 def test_scenario27_schedule_right_quote_service_wrong():
     right = score(answer("chaos-mesh/Schedule/otel-demo-quote-http-chaos-abort"), gt(27))
     assert right.recall == 1.0
@@ -71,7 +66,6 @@ def test_scenario27_schedule_right_quote_service_wrong():
     assert score(answer("otel-demo/Schedule/otel-demo-quote-http-chaos-abort"), gt(27)).recall == 0.0
 
 
-@needs_gt
 def test_scenario1_alias_makes_frontend_proxy_count_for_root_cause():
     g = gt(1)
     assert score(answer("otel-demo/Service/frontend-proxy"), g).recall == 1.0
@@ -79,20 +73,17 @@ def test_scenario1_alias_makes_frontend_proxy_count_for_root_cause():
     assert score(answer("otel-demo/Service/cart"), g).recall == 0.0
 
 
-@needs_gt
 def test_scenario37_namespace_root_cause_by_exact_name():
     assert score(answer("otel-demo/Namespace/otel-demo"), gt(37)).recall == 1.0
     assert score(answer("Namespace/otel-demo"), gt(37)).recall == 1.0
     assert score(answer("otel-demo/Namespace/otel-demo-2"), gt(37)).recall == 0.0
 
 
-@needs_gt
 def test_chaos_kind_case_insensitive():
     assert score(answer("chaos-mesh/HTTPChaos/tamper-body-otel-demo-emailservice"), gt(28)).recall == 1.0
     assert score(answer("chaos-mesh/jvmchaos/otel-demo-ad-jvm-chaos"), gt(35)).recall == 1.0
 
 
-@needs_gt
 def test_monitoring_namespace_entity_is_ignored():
     s = score(answer("prometheus/Pod/prometheus-server-0", "otel-demo/ConfigMap/flagd-config"), gt(2))
     assert s.ignored == ["prometheus/Pod/prometheus-server-0"]
@@ -101,14 +92,12 @@ def test_monitoring_namespace_entity_is_ignored():
     assert score(answer("kube-system/Pod/coredns-1"), gt(2)).n_predicted == 0
 
 
-@needs_gt
 def test_kind_mismatch_fails():
     assert score(answer("otel-demo/Secret/flagd-config"), gt(2)).recall == 0.0
     assert score(answer("otel-demo/Service/product-catalog"), gt(20)).recall == 1.0  # aliased service
     assert score(answer("otel-demo/StatefulSet/product-catalog"), gt(20)).recall == 0.0
 
 
-@needs_gt
 def test_precision_one_right_one_wrong_is_half_and_order_counts():
     s = score(answer("otel-demo/Service/cart", "otel-demo/ConfigMap/flagd-config"), gt(2))
     assert s.precision == 0.5 and s.recall == 1.0
@@ -117,13 +106,11 @@ def test_precision_one_right_one_wrong_is_half_and_order_counts():
     assert s.recall_at(1) == 0.0 and s.recall_at(2) == 1.0
 
 
-@needs_gt
 def test_non_contributing_entities_do_not_count():
     s = score(answer(others=("otel-demo/ConfigMap/flagd-config",)), gt(2))
     assert (s.n_predicted, s.recall, s.precision) == (0, 0.0, 0.0)
 
 
-@needs_gt
 def test_bare_name_is_accepted():
     assert score(answer("flagd-config"), gt(2)).recall == 1.0
 
@@ -166,13 +153,11 @@ def test_propagation_overlap_on_hand_built_chain():
     assert s.propagation_precision == pytest.approx(2 / 3)
 
 
-@needs_gt
 def test_propagation_not_applicable_when_no_cross_class_edge():
     s = score(answer("otel-demo/Service/frontend-proxy"), gt(1))
     assert s.propagation_recall is None and s.propagation_precision is None
 
 
-@needs_gt
 def test_propagation_real_scenario2_full_chain():
     chain = (("otel-demo/ConfigMap/flagd-config", "otel-demo/Service/cart"),
              ("otel-demo/Service/cart", "otel-demo/Service/frontend"),
@@ -230,8 +215,7 @@ def test_ground_truth_spec_layout_and_errors(tmp_path):
         load_ground_truth(tmp_path / "missing.yaml")
 
 
-@needs_gt
-def test_every_shared_ground_truth_loads_and_scores():
+def test_every_bundled_ground_truth_loads_and_scores():
     for path in sorted(GT_DIR.glob("*.yaml")):
         g = load_ground_truth(path)
         s = score(answer(), g)
