@@ -139,6 +139,6 @@ def print_checks(checks: Sequence[ScenarioCheck], *, title: str = "", console: A
         notes += [f"[yellow]{p.source}: {p.problem}[/yellow]" for p in c.damaged]
         table.add_row(c.name, str(c.alert_dumps), str(c.alerts_firing), str(c.metric_files),
                       *(_size(c.sources.get(s)) for s in SOURCE_FILES),
-                      c.ground_truth if c.ground_truth == "yes" else f"[red]{c.ground_truth}[/red]",
+                      c.ground_truth if c.ground_truth == "yes" else f"[red]{c.ground_truth.split()[0]}[/red]",
                       "; ".join(notes) or "[green]complete[/green]")
     console.print(table)

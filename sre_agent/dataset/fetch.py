@@ -9,6 +9,10 @@ for each file matching the patterns that is not already on disk: ``HEAD /dataset
 resumed with ``Range`` from an ``.incomplete`` file after a broken connection.  Files the Hub keeps
 in Xet storage are fetched through ``hf_xet`` when the HEAD answer carries ``X-Xet-Hash``.
 
+Before going online it sends one ``HEAD`` to the endpoint: when that fails (refused, no route,
+DNS), huggingface_hub would retry the listing for about 25 s, so the local copy is used at once
+(``local_files_only``) if an earlier download recorded its file list, else the error is one line.
+
 Resumable: files already downloaded at the same commit are not requested again (``--dest``
 keeps its bookkeeping in ``DEST/.cache/huggingface/``; without it the Hugging Face cache is
 used).  With ``HF_HUB_OFFLINE=1`` a complete earlier download is returned without any request.
