@@ -138,6 +138,9 @@ def test_an_interrupted_fetch_downloads_only_what_is_missing(repo_files, tmp_pat
         assert not (dest / broken).exists()
         present = set(on_disk(dest))
         assert present and present < set(_sre(repo_files))
+        refused = f"http://127.0.0.1:{closed_port()}"
+        one_line_exit_2(fetch("--dest", dest, "--no-progress", endpoint=refused, home=home),
+                        "cannot reach", f"is incomplete ({len(_sre(repo_files)) - len(present)} file(s) missing)")
         hub.clear()
         proc = fetch("--dest", dest, "--no-progress", endpoint=hub.url, home=home)
         assert proc.returncode == 0, proc.stderr

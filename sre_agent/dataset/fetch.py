@@ -23,6 +23,7 @@ line (exit 2).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class FetchError(InputError):
 def hub_endpoint() -> str:
     """The Hub address huggingface_hub talks to (``HF_ENDPOINT``, read when it is imported)."""
     from huggingface_hub import constants
+    from huggingface_hub import errors as hf_errors
 
     return constants.ENDPOINT
 
@@ -105,6 +107,7 @@ def fetch(spec: DatasetSpec, *, dest: Path | None = None, revision: str | None =
     """
     import huggingface_hub
     from huggingface_hub import constants
+    from huggingface_hub import errors as hf_errors
     from huggingface_hub.utils import disable_progress_bars, enable_progress_bars, logging as hf_logging
 
     if jobs < 1:
@@ -129,11 +132,19 @@ def fetch(spec: DatasetSpec, *, dest: Path | None = None, revision: str | None =
         if unreachable is not None:
             # huggingface_hub would retry a refused connection for ~25 s before looking on disk:
             # look on disk at once, and only at a copy whose file list was recorded by a download.
+            why = f"{spec.name}: cannot reach {hub_endpoint()} ({unreachable})"
             if not _has_cached_tree(spec, rev, dest, cache_dir):
-                raise FetchError(f"{spec.name}: cannot reach {hub_endpoint()} ({unreachable}) and no local copy "
-                                 f"of revision {rev!r}; connect to the network and run the command again")
-            kwargs["local_files_only"] = True
-        path = huggingface_hub.snapshot_download(**kwargs)
+                raise FetchError(f"{why} and no local copy of revision {rev!r}; "
+                                 "connect to the network and run the command again")
+            try:
+                path = huggingface_hub.snapshot_download(**kwargs, local_files_only=True)
+            except (hf_errors.IncompleteSnapshotError, hf_errors.LocalEntryNotFoundError) as exc:
+                missing = re.search(r"(\d+) file\(s\) are missing", str(exc))
+                raise FetchError(f"{why} and the local copy of revision {rev!r} is incomplete"
+                                 f"{f' ({missing.group(1)} file(s) missing)' if missing else ''}; "
+                                 "connect to the network and run the command again to resume") from None
+        else:
+            path = huggingface_hub.snapshot_download(**kwargs)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - every failure of the download becomes one line
