@@ -73,7 +73,13 @@ def _has_root_dumps(folder: Path) -> bool:
 
 
 def _is_scenario(folder: Path) -> bool:
-    return (folder / "alerts").is_dir() or _has_root_dumps(folder)
+    """The loader's notion (recorded TSVs, ``metrics/``, ``alerts/`` dumps), an ``alerts/`` folder,
+    root-level alert dumps, or a ground truth (a scenario whose data is missing is then triaged,
+    fails, and counts as a miss instead of vanishing from the denominator)."""
+    from sre_agent.snapshot import is_scenario_dir
+
+    return ((folder / "alerts").is_dir() or _has_root_dumps(folder) or is_scenario_dir(folder)
+            or ground_truth_path(folder) is not None)
 
 
 def ground_truth_path(scenario: Path) -> Path | None:
@@ -88,9 +94,11 @@ def ground_truth_path(scenario: Path) -> Path | None:
 def find_scenarios(root: Path | str) -> list[Path]:
     """Scenario folders at or below ``root``, in natural order (Scenario-2 before Scenario-10).
 
-    A scenario folder holds ``alerts/`` (or root-level ``alerts_*.json`` dumps); the search does
-    not descend into a scenario, so ``root`` may be one scenario, a folder of scenarios, or a
-    whole ITBench-Lite download (``snapshots/sre/v0.2-.../Scenario-<n>/``).
+    A scenario folder holds ``alerts/`` (or root-level ``alerts_*.json`` dumps), recorded TSVs
+    or ``metrics/`` (:func:`sre_agent.snapshot.is_scenario_dir`), or a ``ground_truth.yaml``; the
+    search does not descend into a scenario nor into hidden folders (a ``--dest`` download keeps
+    its bookkeeping in ``.cache/``), so ``root`` may be one scenario, a folder of scenarios, or a
+    whole ITBench-Lite download (``snapshots/sre/v0.2-<id>/Scenario-<n>/`` at any depth).
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
@@ -121,12 +129,21 @@ def find_scenarios(root: Path | str) -> list[Path]:
 
 
 def scenario_names(scenarios: Sequence[Path]) -> list[str]:
-    """Folder names, made unique by prefixing parent folders where two scenarios share a name."""
-    names = [p.name for p in scenarios]
-    depth = 1
-    while len(set(names)) < len(names) and depth < 8:
-        depth += 1
-        names = ["/".join(Path(p).resolve().parts[-depth:]) for p in scenarios]
+    """Folder names, made unique by prefixing parent folders where two scenarios share a name.
+
+    >>> scenario_names([Path("d/v0.2-A/Scenario-2"), Path("d/v0.2-B/Scenario-2"), Path("d/v0.2-B/Scenario-5")])
+    ['v0.2-A/Scenario-2', 'v0.2-B/Scenario-2', 'Scenario-5']
+    """
+    paths = [Path(p).absolute() for p in scenarios]
+    depth = [1] * len(paths)
+    names = [p.name for p in paths]
+    for _ in range(8):
+        clash = [i for i, name in enumerate(names) if names.count(name) > 1]
+        if not clash:
+            break
+        for i in clash:  # only the names that collide grow, by one parent folder at a time
+            depth[i] += 1
+            names[i] = "/".join(paths[i].parts[-depth[i]:])
     return names
 
 

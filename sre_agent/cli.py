@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mast": ("sre_agent.commands.mast", "label run traces with the 14 MAST failure modes"),
     "ablate": ("sre_agent.commands.ablate", "run an ablation over fixes, model profiles and seeds"),
     "serve": ("sre_agent.commands.serve", "receive Alertmanager webhooks and triage each alert group"),
+    "dataset": ("sre_agent.commands.dataset", "download a benchmark dataset (ITBench-Lite) and check its scenarios"),
 }
 
 

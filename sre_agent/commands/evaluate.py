@@ -52,7 +52,7 @@ def check_common(scenarios_dir: Path, jobs: int | None, json_path: Path | None) 
         raise InputError(f"--json {json_path}: folder {json_path.parent} does not exist")
     found = find_scenarios(scenarios_dir)
     if not found:
-        raise InputError(f"--scenarios {scenarios_dir}: no scenario folder found (expected folders holding alerts/)")
+        raise InputError(f"--scenarios {scenarios_dir}: no scenario folder found at any depth (expected folders holding alerts/, recorded TSVs or a ground_truth.yaml)")
     return found
 
 
