@@ -8,7 +8,8 @@ window (seconds since the earlier job was received), it has the same ``groupKey`
 * a smaller set whose missing alerts are resolved (in this notification or recorded before):
   an alert of the group ended, nothing new started.
 
-Any other change (a new alert firing in the group) is a new incident picture: a new triage.
+Any other change (a new alert firing in the group, or one that had resolved firing again) is a
+new incident picture: a new triage.
 Failed jobs never absorb a repeat (the caller leaves them out), so a re-send retries them.
 
 Example:
@@ -19,6 +20,8 @@ Example:
     True
     >>> find_duplicate([earlier], frozenset({"a"}), frozenset({"b"}), now=160.0, window=3600).id
     'job-1'
+    >>> find_duplicate([earlier], frozenset({"a"}), frozenset(), now=160.0, window=3600) is None
+    True
     >>> find_duplicate([earlier], frozenset({"a", "b"}), frozenset(), now=5000.0, window=3600) is None
     True
 """
@@ -49,7 +52,7 @@ def find_duplicate(prior: Iterable[PriorJob], firing: frozenset[str], resolved_n
     if window <= 0 or not firing:
         return None
     for job in sorted(prior, key=lambda j: j.received, reverse=True):
-        if now - job.received > window:
+        if now - job.received > window or firing & job.resolved:
             continue
         if firing == job.fingerprints:
             return job
