@@ -114,3 +114,19 @@ def test_a_second_serve_on_the_same_queue_is_refused(tmp_path: Path, serve_args:
     finally:
         first.signal(signal.SIGTERM)
         first.stop()
+
+
+@pytest.mark.slow
+def test_the_load_benchmark_runs_and_loses_nothing() -> None:
+    """A small run of eval/bench_serve.py (the full one: 1,000 webhooks, see the README)."""
+    import subprocess
+    import sys
+
+    from data_paths import PROJECT_ROOT
+
+    proc = subprocess.run([sys.executable, "-m", "sre_agent.eval.bench_serve", "--webhooks", "60", "--senders", "6",
+                           "--groups", "2"], capture_output=True, text=True, timeout=600, cwd=PROJECT_ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = {line.split()[0]: line.split()[1] for line in proc.stdout.splitlines()[1:] if line.strip()}
+    assert (lines["answered"], lines["accepted"], lines["triaged"], lines["lost"]) == ("60", "4", "4", "0")
+    assert int(lines["deduplicated"]) == 56

@@ -141,34 +141,52 @@ class JobStore:
         """Record ``note``'s resolved alerts, then dedupe or queue its firing ones (one transaction).
 
         Raises :class:`QueueFull` (resolved alerts are still recorded) or ``OSError`` (the job
-        folder cannot be written; nothing is queued).
+        folder cannot be written; nothing is queued).  A new job is fsync'd before this returns;
+        a plain repeat only bumps a counter, so it is committed without waiting for the disk.
         """
         with self._lock:
             if self._closed:
                 raise QueueFull("the queue is closed (shutting down)")
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                admission = self._admit(note, Path(out), window)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            now = self._clock()
+            repeat = self._duplicate(note, now, window) if not note.resolved else None
+            if repeat is not None:  # the common case under Alertmanager's re-sends: no fsync
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    admission = self._transaction(lambda: Admission("duplicate", self._bump(repeat.id)))
+                finally:
+                    self._db.execute("PRAGMA synchronous=FULL")
+            else:
+                admission = self._transaction(lambda: self._admit(note, Path(out), window, now))
         if admission.kind == "full":
             raise QueueFull(f"the triage queue holds {self.max_queue} jobs")
         return admission
 
-    def _admit(self, note: Notification, out: Path, window: float) -> Admission:
-        now = self._clock()
+    def _transaction(self, body: Callable[[], Admission]) -> Admission:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            result = body()
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return result
+
+    def _duplicate(self, note: Notification, now: float, window: float) -> PriorJob | None:
+        resolved_now = frozenset(a["fingerprint"] for a in note.resolved)
+        return find_duplicate(self._prior(note.group_key, now - window), note.firing_fingerprints, resolved_now,
+                              now, window)
+
+    def _bump(self, job_id: str) -> JobRecord:
+        self._db.execute("UPDATE jobs SET duplicates = duplicates + 1 WHERE id = ?", (job_id,))
+        return _record(self._db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone())
+
+    def _admit(self, note: Notification, out: Path, window: float, now: float) -> Admission:
         resolved_jobs, n_resolved = self._record_resolved(note, now)
         if not note.firing_fingerprints:
             return Admission("none", None, resolved_jobs, n_resolved)
-        resolved_now = frozenset(a["fingerprint"] for a in note.resolved)
-        dup = find_duplicate(self._prior(note.group_key, now - window), note.firing_fingerprints, resolved_now,
-                             now, window)
+        dup = self._duplicate(note, now, window)
         if dup is not None:
-            self._db.execute("UPDATE jobs SET duplicates = duplicates + 1 WHERE id = ?", (dup.id,))
-            row = self._db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (dup.id,)).fetchone()
-            return Admission("duplicate", _record(row), resolved_jobs, n_resolved)
+            return Admission("duplicate", self._bump(dup.id), resolved_jobs, n_resolved)
         if self._count("queued") >= self.max_queue:
             return Admission("full", None, resolved_jobs, n_resolved)  # committed: the resolved records stay
         folder = job_folder(out, note.group_key)
