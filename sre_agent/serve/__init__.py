@@ -3,6 +3,7 @@
 * :mod:`._intake` — validate a version-4 webhook, fingerprint its alerts;
 * :mod:`._dedupe` — is this notification a repeat of an earlier job?
 * :mod:`._store` — the durable queue (SQLite, WAL) and the one-process lock;
+* :mod:`._resolved` — resolved alerts recorded against their job;
 * :mod:`._folders` — the job folders and the files serve writes in them;
 * :mod:`._worker` — the triage thread and the graceful stop;
 * :mod:`._service` — :class:`WebhookService`, all of the above behind one object;

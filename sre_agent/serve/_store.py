@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._dedupe import PriorJob, find_duplicate
-from ._folders import append_resolved, job_folder, write_alerts
+from ._folders import job_folder, write_alerts
 from ._intake import Notification
+from ._resolved import record_resolved
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -181,7 +182,7 @@ class JobStore:
         return _record(self._db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
     def _admit(self, note: Notification, out: Path, window: float, now: float) -> Admission:
-        resolved_jobs, n_resolved = self._record_resolved(note, now)
+        resolved_jobs, n_resolved = record_resolved(self._db, note, now)
         if not note.firing_fingerprints:
             return Admission("none", None, resolved_jobs, n_resolved)
         dup = self._duplicate(note, now, window)
@@ -207,32 +208,6 @@ class JobStore:
             gone = {r[0] for r in self._db.execute("SELECT fingerprint FROM resolved WHERE job_id = ?", (job_id,))}
             out.append(PriorJob(job_id, frozenset(json.loads(fps)), received, frozenset(gone)))
         return out
-
-    def _record_resolved(self, note: Notification, now: float) -> tuple[tuple[str, ...], int]:
-        if not note.resolved:
-            return (), 0
-        recent = self._db.execute("SELECT id, fingerprints, folder FROM jobs WHERE group_key = ? ORDER BY rowid DESC LIMIT 50",
-                                  (note.group_key,)).fetchall()
-        per_job: dict[str, list[dict[str, Any]]] = {}
-        folders: dict[str, Path] = {}
-        for alert in note.resolved:
-            fp = alert["fingerprint"]
-            job = next(((jid, folder) for jid, fps, folder in recent if fp in json.loads(fps)), None)
-            if job is None:
-                continue
-            ends_at = alert.get("endsAt") if isinstance(alert.get("endsAt"), str) else None
-            cur = self._db.execute("INSERT OR IGNORE INTO resolved (job_id, fingerprint, ends_at, received) VALUES (?, ?, ?, ?)",
-                                   (job[0], fp, ends_at, now))
-            if cur.rowcount:
-                folders[job[0]] = Path(job[1])
-                per_job.setdefault(job[0], []).append({"fingerprint": fp, "alertname": alert["labels"].get("alertname"),
-                                                       "labels": alert["labels"], "endsAt": ends_at, "received": now})
-        for job_id, entries in per_job.items():
-            try:
-                append_resolved(folders[job_id], entries)
-            except OSError:
-                pass  # the database holds the record; the folder copy is a convenience
-        return tuple(per_job), sum(len(v) for v in per_job.values())
 
     # -- the worker's side -----------------------------------------------------------------------
     def claim(self) -> JobRecord | None:

@@ -106,8 +106,8 @@ class Worker:
         """
         self._stopping.set()
         self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(max(0.0, grace))
+        if self._thread.is_alive():  # an idle worker needs a moment to see the flag
+            self._thread.join(max(0.0, grace) if self._current is not None else max(grace, 1.0))
         job = self._current
         if self._thread.is_alive() and job is not None:
             self.store.requeue(job.id)
