@@ -49,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run-config", type=Path, help="agent run configuration, as triage's --config (configs/default.yaml)")
     p.add_argument("--otel-console", action="store_true",
                    help="print the agent's OpenTelemetry spans to stderr (needs opentelemetry-sdk)")
-    a = p.add_argument_group("who may post (one is required; Alertmanager's http_config sends them)")
+    a = p.add_argument_group("who may post, and how often (one of the first four is required; Alertmanager's http_config sends them)")
     a.add_argument("--auth-token-file", type=Path, metavar="FILE", help="accept 'Authorization: Bearer <token in FILE>'")
     a.add_argument("--auth-token-env", metavar="NAME", help="accept 'Authorization: Bearer <$NAME>'")
     a.add_argument("--basic-auth-file", type=Path, metavar="FILE", help="accept basic auth with the user:password in FILE")
