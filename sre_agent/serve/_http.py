@@ -162,6 +162,11 @@ def make_server(host: str, port: int, service: WebhookService, auth: Authenticat
         def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("%s %s", self.address_string(), fmt % args)
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _Server((host, port), Handler)
     server.daemon_threads = True
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    #: the listen backlog (socketserver's default, 5, drops connections when many senders post at once)
+    request_queue_size = 128
