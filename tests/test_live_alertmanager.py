@@ -146,7 +146,7 @@ def test_serve_command_line(tmp_path):
     cfg.write_text("prometheus:\n  url: http://127.0.0.1:1\n")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "sre_agent", "serve", "--port", str(port), "--out", str(tmp_path / "o"),
-                             "--config", str(cfg)], stderr=subprocess.PIPE, text=True, env=env)
+                             "--config", str(cfg), "--no-auth"], stderr=subprocess.PIPE, text=True, env=env)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", 20, proc)
         r = _session().post(f"http://127.0.0.1:{port}/", data=b"nope", timeout=5)

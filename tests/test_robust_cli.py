@@ -66,6 +66,8 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     p.write_bytes(b"\xff\xfe\x00\x01garbage")
     out["yaml_binary"] = p
     out["yaml_huge"] = _huge(d / "huge.yaml")
+    out["token"] = d / "token"
+    out["token"].write_text("a-long-enough-token\n", encoding="utf-8")
     return out
 
 
@@ -215,12 +217,12 @@ def test_simulate_bad_input(bad: dict[str, Path], tmp_path: Path) -> None:
     (["--port", "0", "--snapshot", "MISSING"], "not a folder"),
     (["--port", "0", "--snapshot", "SCENARIO", "--run-config", "WRONG"], "config"),
     (["--port", "0", "--snapshot", "SCENARIO", "--out", "FILE/sub"], "--out"),
-    (["--port", "0", "--host", "256.1.1.1", "--snapshot", "SCENARIO"], "cannot listen"),
+    (["--port", "0", "--host", "256.1.1.1", "--snapshot", "SCENARIO", "--auth-token-file", "TOKEN"], "cannot listen"),
 ])
 def test_serve_bad_port_or_config(bad: dict[str, Path], argv: list[str], expect: str, tmp_path: Path) -> None:
     subst = {"HUGE": str(bad["yaml_huge"]), "BROKEN": str(bad["yaml_broken"]), "BINARY": str(bad["yaml_binary"]),
              "MISSING": str(tmp_path / "missing"), "SCENARIO": str(simulated()), "WRONG": str(bad["yaml_wrong_type"]),
-             "FILE/sub": str(bad["empty"]) + "/sub"}
+             "FILE/sub": str(bad["empty"]) + "/sub", "TOKEN": str(bad["token"])}
     args = [subst.get(a, a) for a in argv]
     if "--out" not in args:
         args += ["--out", str(tmp_path / "runs")]
@@ -235,7 +237,7 @@ def test_serve_port_in_use(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         port = s.getsockname()[1]
-        proc = run_main("serve", "--port", port, "--snapshot", simulated(), "--out", tmp_path / "runs", )
+        proc = run_main("serve", "--port", port, "--snapshot", simulated(), "--out", tmp_path / "runs", "--no-auth")
     assert_input_error(proc, "cannot listen")
 
 
