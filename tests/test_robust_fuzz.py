@@ -255,11 +255,10 @@ def tsv_fragment(draw: Any) -> tuple[str, bytes]:
     buf = io.StringIO()
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_NONE, csv.QUOTE_ALL]))
     writer = csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=quoting, escapechar="\\")
-    writer.writerow(header)
-    for row in out_rows:
+    for row in [header, *out_rows]:
         try:
             writer.writerow(row)
-        except csv.Error:
+        except csv.Error:  # e.g. QUOTE_NONE refuses a record of one empty field: write it raw
             buf.write("\t".join(row) + "\n")
     data = buf.getvalue().encode("utf-8", "surrogatepass")
     raw = draw(st.sampled_from(["none", "none", "none", "quote", "invalid_utf8", "nul", "truncate", "crlf"]))
