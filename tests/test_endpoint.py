@@ -195,3 +195,20 @@ def test_a_second_sweep_is_answered_from_the_response_cache(scen2: Path, tmp_pat
         assert float(row["cost_usd"]) > 0 and int(row["completion_tokens"]) > 0
     report = (tmp_path / "out2" / "report.md").read_text()
     assert "cost" in report and "tokens" in report
+
+
+def test_eval_json_sums_tokens_and_cost(scen2: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sre_agent.eval.suite import run_suite
+
+    monkeypatch.setenv("SRE_AGENT_LOCK_DIR", str(tmp_path / "locks"))
+    with StubServer() as srv:
+        write_profile(tmp_path, "priced", srv.base_url, price_per_1k_prompt=1.0, price_per_1k_completion=4.0)
+        result = run_suite([scen2], config_args={"path": str(_config(tmp_path)), "model": "priced"}, seeds=1, jobs=1,
+                           out_dir=tmp_path / "eval", progress=False)
+        result.write_json(tmp_path / "eval.json")
+        n_requests = len(srv.requests)
+    usage = json.loads((tmp_path / "eval.json").read_text())["usage"]
+    run = result.runs[0].stats
+    assert usage["model_calls"] == n_requests == run["model_calls"] and usage["unusable_answers"] == 3
+    expected = run["prompt_tokens"] / 1000 * 1.0 + run["completion_tokens"] / 1000 * 4.0
+    assert usage["cost_usd"] == pytest.approx(expected, abs=1e-6) and usage["cost_usd"] > 0
