@@ -65,7 +65,7 @@ def parse_block(text: str, marker: str) -> tuple[dict[str, Any] | None, str]:
     >>> parse_block('PLAN\\n{"a": 1} trailing', "PLAN")
     ({'a': 1}, '')
     >>> parse_block('PLAN {"a": ', "PLAN")[1]
-    'the JSON object after PLAN does not parse (Expecting property name enclosed in double quotes)'
+    'the JSON object after PLAN does not parse (Expecting value)'
     """
     text = (text or "").strip()
     idx = text.find(marker)
