@@ -84,8 +84,9 @@ class OpenAIConfig(_Strict):
     max_tokens: int | None = Field(512, ge=1)
     stop: list[str] = Field(default_factory=list, max_length=4)
     #: "json_schema": plans, verdicts and summaries are asked for with a JSON schema
-    #: (constrained decoding where the server supports it); "none": free text
-    response_format: Literal["none", "json_schema"] = "none"
+    #: (constrained decoding where the server supports it); "json_object_schema": the same in the
+    #: dialect {"type": "json_object", "schema": ...} (llama-cpp-python's server); "none": free text
+    response_format: Literal["none", "json_schema", "json_object_schema"] = "none"
     #: calls in flight to this endpoint at once, across the threads and processes of one machine
     max_concurrency: int = Field(4, ge=1)
     #: a folder for the disk response cache (keyed by the full request); none: no cache

@@ -133,7 +133,7 @@ def test_concurrency_limit_holds_across_processes(tmp_path: Path) -> None:
 
 def _plan_or_verdict(body: dict, n: int) -> str:
     fmt = body.get("response_format") or {}
-    name = (fmt.get("json_schema") or {}).get("name")
+    name = (fmt.get("json_schema") or {}).get("name") or (fmt.get("schema") or {}).get("title")
     if name == "plan":
         return json.dumps({"action": "conclude", "hypotheses": [], "steps": [], "root_causes": []})
     if name == "verdicts":
@@ -141,7 +141,8 @@ def _plan_or_verdict(body: dict, n: int) -> str:
     return "prose"
 
 
-def test_json_schema_response_format_is_sent_and_parsed(scen2: Path, tmp_path: Path,
+@pytest.mark.parametrize("dialect", ["json_schema", "json_object_schema"])
+def test_json_schema_response_format_is_sent_and_parsed(scen2: Path, tmp_path: Path, dialect: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``response_format: json_schema`` the planner's call carries the PLAN schema and its
     bare-JSON answer is read as a plan (the marker is put back)."""
@@ -149,13 +150,14 @@ def test_json_schema_response_format_is_sent_and_parsed(scen2: Path, tmp_path: P
 
     monkeypatch.setenv("SRE_AGENT_LOCK_DIR", str(tmp_path / "locks"))
     with StubServer(answer=_plan_or_verdict) as srv:
-        write_profile(tmp_path, "schema", srv.base_url, response_format="json_schema")
+        write_profile(tmp_path, "schema", srv.base_url, response_format=dialect)
         config = load_config(_config(tmp_path, max_turns=6), ["termination_fsm=off"], "schema")
         result = run_triage(alert=scen2 / "alerts", output_dir=tmp_path / "run", config=config)
         first = srv.requests[0]
-    assert first["response_format"]["type"] == "json_schema"
-    assert first["response_format"]["json_schema"]["name"] == "plan"
-    assert "root_causes" in first["response_format"]["json_schema"]["schema"]["properties"]
+    fmt = first["response_format"]
+    schema = fmt["json_schema"]["schema"] if dialect == "json_schema" else fmt["schema"]
+    assert fmt["type"] == {"json_schema": "json_schema", "json_object_schema": "json_object"}[dialect]
+    assert schema["title"] == "plan" and "root_causes" in schema["properties"]
     events = list(read_trace(tmp_path / "run" / "trace.jsonl"))
     assert not [e for e in events if e["type"] == "unusable_answer"]
     assert [e.get("action") for e in events if e["type"] == "plan"][0] == "conclude"

@@ -3,7 +3,8 @@
 From the outside in:
 
 * :class:`EndpointClient` -- the profile's per-call parameters (:meth:`EndpointClient.call_args`:
-  ``max_tokens``, ``stop``, and with ``response_format: json_schema`` a JSON schema for the
+  ``max_tokens``, ``stop``, and with ``response_format: json_schema`` (or the older dialect
+  ``json_object_schema``) a JSON schema for the
   planner / verifier / summarizer, whose bare-JSON answers get their marker back);
 * ``autogen_ext.models.cache.ChatCompletionCache`` over a ``DiskCacheStore`` (when the profile
   names a ``cache`` folder): the key hashes the messages, tools, JSON mode and the call
@@ -21,7 +22,7 @@ import contextvars
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage
 from ..config import OpenAIConfig
 from ._delegate import DelegatingClient
 from .limits import EndpointSemaphore, retrying
-from .schemas import response_format, with_marker
+from .schemas import response_format, schema_name, with_marker
 
 #: monotonic time by which the current model call must be answered (set by the traced client)
 CALL_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("sre_agent_call_deadline", default=None)
@@ -93,17 +94,16 @@ class EndpointClient(DelegatingClient):
             args["max_tokens"] = self.cfg.max_tokens
         if self.cfg.stop:
             args["stop"] = list(self.cfg.stop)
-        if self.cfg.response_format == "json_schema":
-            fmt = response_format(role)
+        if self.cfg.response_format != "none":
+            fmt = response_format(role, self.cfg.response_format)
             if fmt is not None:
                 args["response_format"] = fmt
         return args
 
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
         result = await self._inner.create(messages, **kwargs)
-        fmt = (kwargs.get("extra_create_args") or {}).get("response_format")
-        if isinstance(fmt, Mapping) and isinstance(result.content, str):
-            name = (fmt.get("json_schema") or {}).get("name", "")
+        name = schema_name((kwargs.get("extra_create_args") or {}).get("response_format"))
+        if name and isinstance(result.content, str):
             result = result.model_copy(update={"content": with_marker(name, result.content)})
         return result
 

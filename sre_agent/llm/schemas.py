@@ -3,15 +3,19 @@
 With a profile's ``response_format: json_schema``, the planner, verifier and summarizer calls
 carry an OpenAI ``response_format`` of type ``json_schema`` with the shape their parser reads
 (the object after the ``PLAN`` / ``VERDICTS`` / ``SUMMARY`` marker); a server that supports it
-(OpenAI, vLLM, llama.cpp's server, Ollama) then decodes only JSON of that shape.  The marker
-itself is not part of the schema: :func:`with_marker` puts it back in front of the answer.
+(OpenAI, vLLM, llama.cpp's server, Ollama) then decodes only JSON of that shape.  With
+``json_object_schema`` the same schema goes in the older dialect ``{"type": "json_object",
+"schema": ...}``, the only one llama-cpp-python's server accepts.  The marker itself is not part
+of the schema: :func:`with_marker` puts it back in front of the answer.
 
 Example:
     >>> fmt = response_format("planner")
     >>> fmt["type"], fmt["json_schema"]["name"], sorted(fmt["json_schema"]["schema"]["required"])
     ('json_schema', 'plan', ['action', 'hypotheses', 'root_causes', 'steps'])
-    >>> with_marker("plan", '{"action": "verify"}')
-    'PLAN\\n{"action": "verify"}'
+    >>> sorted(response_format("verifier", "json_object_schema"))
+    ['schema', 'type']
+    >>> with_marker(schema_name(response_format("verifier", "json_object_schema")), '{"verdicts": []}')
+    'VERDICTS\\n{"verdicts": []}'
     >>> response_format("investigator") is None
     True
 """
@@ -76,12 +80,24 @@ SCHEMAS: dict[str, tuple[str, str, dict[str, Any]]] = {
 _MARKER_OF = {name: marker for name, marker, _ in SCHEMAS.values()}
 
 
-def response_format(role: str) -> dict[str, Any] | None:
-    """The OpenAI ``response_format`` constraining ``role``'s answer, or None (tool-calling roles)."""
+def response_format(role: str, dialect: str = "json_schema") -> dict[str, Any] | None:
+    """The ``response_format`` constraining ``role``'s answer (``dialect`` json_schema or
+    json_object_schema), or None for the tool-calling roles."""
     if role not in SCHEMAS:
         return None
     name, _, schema = SCHEMAS[role]
+    schema = {"title": name, **schema}
+    if dialect == "json_object_schema":
+        return {"type": "json_object", "schema": schema}
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": False}}
+
+
+def schema_name(fmt: Any) -> str:
+    """The schema name (plan, verdicts, summary) of a ``response_format`` of either dialect."""
+    if not isinstance(fmt, dict):
+        return ""
+    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
+    return str((fmt.get("json_schema") or {}).get("name") or schema.get("title") or "")
 
 
 def with_marker(schema_name: str, content: str) -> str:
@@ -92,4 +108,4 @@ def with_marker(schema_name: str, content: str) -> str:
     return f"{marker}\n{content}"
 
 
-__all__ = ["PLAN_SCHEMA", "SCHEMAS", "SUMMARY_SCHEMA", "VERDICTS_SCHEMA", "response_format", "with_marker"]
+__all__ = ["PLAN_SCHEMA", "SCHEMAS", "SUMMARY_SCHEMA", "VERDICTS_SCHEMA", "response_format", "schema_name", "with_marker"]
