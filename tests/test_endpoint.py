@@ -214,3 +214,28 @@ def test_eval_json_sums_tokens_and_cost(scen2: Path, tmp_path: Path, monkeypatch
     assert usage["model_calls"] == n_requests == run["model_calls"] and usage["unusable_answers"] == 3
     expected = run["prompt_tokens"] / 1000 * 1.0 + run["completion_tokens"] / 1000 * 4.0
     assert usage["cost_usd"] == pytest.approx(expected, abs=1e-6) and usage["cost_usd"] > 0
+
+
+def test_call_timeout_is_clipped_to_the_run_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow endpoint, a profile timeout of 30 s, 0.5 s left of the run: the call gives up at
+    the deadline and is not retried past it."""
+    import openai
+
+    from sre_agent.llm.endpoint import CALL_DEADLINE
+
+    monkeypatch.setenv("SRE_AGENT_LOCK_DIR", str(tmp_path / "locks"))
+    with StubServer(delay=3.0) as srv:
+        cfg = OpenAIConfig(model="stub-model", base_url=srv.base_url, api_key_env="", model_info=MODEL_INFO,
+                           timeout_seconds=30, max_retries=3)
+        client = build_endpoint_client(cfg, "none")
+
+        async def call() -> None:
+            CALL_DEADLINE.set(time.monotonic() + 0.5)
+            await client.create([UserMessage(content="hi", source="u")])
+
+        started = time.monotonic()
+        with pytest.raises(openai.APITimeoutError):
+            asyncio.run(call())
+        elapsed = time.monotonic() - started
+        assert len(srv.requests) == 1
+    assert 0.4 < elapsed < 2.0
