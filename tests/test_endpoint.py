@@ -239,3 +239,24 @@ def test_call_timeout_is_clipped_to_the_run_deadline(tmp_path: Path, monkeypatch
         elapsed = time.monotonic() - started
         assert len(srv.requests) == 1
     assert 0.4 < elapsed < 2.0
+
+
+def test_semaphore_slots_are_released_by_their_holder(tmp_path: Path) -> None:
+    """Calls finishing out of order release their own slot: never more than ``slots`` in flight."""
+    from sre_agent.llm.limits import EndpointSemaphore
+
+    sem = EndpointSemaphore("endpoint", 2, tmp_path)
+    seen = {"now": 0, "max": 0}
+
+    async def call(d: float) -> None:
+        async with sem.slot():
+            seen["now"] += 1
+            seen["max"] = max(seen["max"], seen["now"])
+            await asyncio.sleep(d)
+            seen["now"] -= 1
+
+    async def many() -> None:
+        await asyncio.gather(*[call(d) for d in (0.01, 0.2, 0.15, 0.02, 0.1, 0.03, 0.05)])
+
+    asyncio.run(many())
+    assert seen["max"] == 2 and sem.held() == 0

@@ -70,7 +70,7 @@ class Transport(DelegatingClient):
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
         async def once() -> CreateResult:
             args = {**(kwargs.get("extra_create_args") or {}), "timeout": self._timeout()}
-            async with self._sem:
+            async with self._sem.slot():
                 self.requests += 1
                 return await self._inner.create(messages, **{**kwargs, "extra_create_args": args})
 

@@ -13,22 +13,23 @@ backoff with jitter, never past the deadline) and tries again, at most ``retries
 Example:
     >>> import asyncio, tempfile
     >>> sem = EndpointSemaphore("http://127.0.0.1:1/v1|m", 1, tempfile.mkdtemp())
-    >>> async def two():
-    ...     async with sem:
+    >>> async def one():
+    ...     async with sem.slot():
     ...         return sem.held()
-    >>> asyncio.run(two())
-    1
+    >>> asyncio.run(one()), sem.held()
+    (1, 0)
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import random
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,7 +55,6 @@ class EndpointSemaphore:
         tag = hashlib.sha256(endpoint.encode()).hexdigest()[:16]
         self._locks = [FileLock(str(folder / f"{tag}-{i}.lock"), thread_local=False) for i in range(slots)]
         self._poll = poll
-        self._mine: list[FileLock] = []
 
     def held(self) -> int:
         return sum(1 for lock in self._locks if lock.is_locked)
@@ -71,12 +71,14 @@ class EndpointSemaphore:
                 return lock
             await asyncio.sleep(self._poll)
 
-    async def __aenter__(self) -> "EndpointSemaphore":
-        self._mine.append(await self.acquire())
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        self._mine.pop().release()
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[FileLock]:
+        """Hold one slot for the body (released on any exit, cancellation included)."""
+        lock = await self.acquire()
+        try:
+            yield lock
+        finally:
+            lock.release()
 
 
 def retry_after(exc: BaseException) -> float | None:
