@@ -14,9 +14,16 @@ into the scenario folder names the variant: the reasoner cannot learn which swit
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import random
+from collections.abc import Callable
 
+from . import distractors
+from .alerts import AlertSpec
 from .clock import NS
+from .faults import Context, direct_targets
+from .groundtruth import GroundTruth, group_service
 
 #: Every switch, in the order they are applied, with what it does (one line each).
 SWITCHES: dict[str, str] = {
@@ -50,8 +57,6 @@ def parse_switches(text: str | None) -> tuple[str, ...]:
 
 def hard_rng(seed: int, scenario_id: str) -> random.Random:
     """The random stream of the hard switches, separate from the scenario's own stream."""
-    import hashlib
-
     digest = hashlib.sha256(f"{seed}:{scenario_id}:hard".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
@@ -68,3 +73,55 @@ def late_dump_times(record_start: int, end: int, rng: random.Random) -> list[int
         out.append(t + rng.randint(0, 900) * 1_000_000)
         t += 300 * NS
     return out
+
+
+def root_services(gt: GroundTruth) -> list[str]:
+    """The services the root causes are about (the service itself, else the services it acts on)."""
+    out: list[str] = []
+    for rc in gt.root_causes:
+        svc = group_service(gt, rc.id)
+        for s in [svc] if svc else direct_targets(gt, rc):
+            if s and s not in out:
+                out.append(s)
+    return out
+
+
+#: The distractor switches and the function that makes each.
+DISTRACTORS: dict[str, Callable[[Context, set[str], tuple[str, ...]], str]] = {
+    "resolved-failure": distractors.resolved_failure, "old-chaos": distractors.old_chaos,
+    "benign-rollout": distractors.benign_rollout, "second-anomaly": distractors.second_anomaly,
+    "noisy-warnings": distractors.noisy_warnings,
+}
+
+
+def apply(ctx: Context, switches: tuple[str, ...], rng: random.Random, involved: set[str]) -> list[str]:
+    """Apply the incident-shaping switches (after the fault and the noise); returns what was done."""
+    if not switches:
+        return []
+    hctx = dataclasses.replace(ctx, rng=rng)
+    roots = root_services(ctx.gt)
+    done: list[str] = []
+    if "root-without-traces" in switches:
+        ctx.inc.untraced |= set(roots)
+        done.append("untraced:" + ",".join(roots))
+    if "sparse-root-metrics" in switches:
+        pods = [p.name for s in roots for p in ctx.topo.pods.get(s, [])]
+        ctx.inc.sparse_pods |= set(pods)
+        done.append("sparse:" + ",".join(pods))
+    avoid = set(involved) | set(roots) | set(EDGE_SERVICES)
+    pool = tuple(s for s in DISTRACTOR_POOL if s not in avoid)
+    for name, make in DISTRACTORS.items():
+        if name in switches:
+            done.append(make(hctx, avoid, pool))
+    return done
+
+
+#: Services the distractors may pick (workers whose trouble is plausible but not upstream of the edge).
+DISTRACTOR_POOL = ("accounting", "currency", "email", "quote", "shipping", "payment", "product-catalog",
+                   "recommendation", "ad", "cart", "fraud-detection", "image-provider")
+
+
+def edge_only(specs: list[AlertSpec]) -> list[AlertSpec]:
+    """The alerts on edge services, when there is one; otherwise all of them (never no alert)."""
+    edge = [s for s in specs if s.labels.get("service_name") in EDGE_SERVICES]
+    return edge or specs

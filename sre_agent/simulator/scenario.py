@@ -17,7 +17,7 @@ from .cluster import dump_times
 from .events import EventLog
 from .faults import Context, chain, direct_targets, inject
 from .groundtruth import GroundTruth, group_service, load
-from .hard import hard_rng, late_dump_times, recording_start
+from .hard import apply as apply_hard, edge_only, hard_rng, late_dump_times, recording_start
 from .incident import Incident
 from .metrics import pod_rows, service_rows
 from .noise import add_noise
@@ -128,6 +128,7 @@ def run(ground_truth_path: str | Path, out_dir: str | Path, seed: int = 0, dump_
     involved = {s for g in gt.groups if (s := group_service(gt, g.id))}
     inject(ctx)
     noise = add_noise(ctx, involved)
+    noise += apply_hard(ctx, tuple(hard), hrng, involved)
     traffic = Traffic(rng, topo, inc, start, end, BASE_RATE * scale)
     traffic.run()
     traffic.extras()
@@ -141,7 +142,10 @@ def run(ground_truth_path: str | Path, out_dir: str | Path, seed: int = 0, dump_
     report = Report(folder, gt.id, root_objects=dict(ctx.root_names), noise=noise, fault_start=fault_start,
                     error_spans=dict(traffic.error_spans), hard=tuple(hard))
     shutil.copyfile(ground_truth_path, folder / "ground_truth.yaml")
-    for t, alerts in snapshots(_alert_specs(gt, ctx, rng), start, end, rng):
+    specs = _alert_specs(gt, ctx, rng)
+    if "edge-alerts-only" in hard:
+        specs = edge_only(specs)
+    for t, alerts in snapshots(specs, start, end, rng):
         write_json(folder / "alerts" / f"alerts_at_{file_stamp(t)}.json", alerts)
     report.rows["alerts"] = len(list((folder / "alerts").iterdir()))
     times = dump_times(start, end, rng)

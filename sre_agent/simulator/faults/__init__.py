@@ -1,0 +1,64 @@
+"""Fault mechanisms: one function per way ITBench breaks the demo, driven by the ground truth.
+
+:func:`classify` reads the root-cause group (kind, filters, fault mechanism and condition words)
+and picks a mechanism; the mechanism changes Kubernetes objects, writes the events a real
+controller would write, and registers its effects on calls, traffic and resources in the
+:class:`~.incident.Incident`.  Symptoms then propagate through the request flows by
+themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..groundtruth import GroundTruth, Group
+from ._blocks import chaos, crashloop, endpoints_refresh, pod_image, pod_ref_events, rollout
+from ._chaos import _chaos_with_schedule, m_http, m_jvm, m_network, m_pod_failure, m_schedule, m_stress
+from ._context import CHAOS_KINDS, Context, chain, direct_service, direct_targets, mark_critical, rc_name, services_in_name
+from ._flagd_faults import m_flagd
+from ._pod import m_dependency_auth, m_generic, m_load_surge, m_namespace, m_pod_crash
+from ._workload import m_bad_image, m_env, m_hpa, m_network_policy, m_scale_zero, m_service_port
+
+
+def classify(gt: GroundTruth, rc: Group) -> Callable[[Context, Group], None]:
+    """The mechanism for a root-cause group."""
+    kind = rc.kind.lower()
+    text = gt.all_text() + " " + rc.id.lower()
+    if kind == "configmap":
+        return m_flagd
+    if kind in CHAOS_KINDS:
+        return {"networkchaos": _chaos_with_schedule(m_network), "podchaos": _chaos_with_schedule(m_pod_failure),
+                "stresschaos": _chaos_with_schedule(m_stress), "httpchaos": _chaos_with_schedule(m_http),
+                "jvmchaos": _chaos_with_schedule(m_jvm), "schedule": m_schedule}[kind]
+    if kind == "deployment":
+        if "image" in text:
+            return m_bad_image
+        if "environment" in text or " env" in text or "port" in text:
+            return m_env
+        return m_scale_zero
+    if kind == "service":
+        return m_service_port if "port" in text else m_scale_zero
+    if kind == "networkpolicy":
+        return m_network_policy
+    if kind in ("horizontalpodautoscaler", "hpa"):
+        return m_hpa
+    if kind == "namespace":
+        return m_namespace
+    if kind == "pod":
+        if "password" in text or "authenticat" in text:
+            return m_dependency_auth
+        if "load-generator" in rc.id or "users" in text:
+            return m_load_surge
+        return m_pod_crash
+    return m_generic
+
+
+def inject(ctx: Context) -> None:
+    """Apply every root cause of the ground truth."""
+    mark_critical(ctx)
+    for rc in ctx.gt.root_causes:
+        classify(ctx.gt, rc)(ctx, rc)
+
+
+__all__ = ["CHAOS_KINDS", "Context", "chain", "chaos", "classify", "crashloop", "direct_service", "direct_targets",
+           "endpoints_refresh", "inject", "pod_image", "pod_ref_events", "rc_name", "rollout", "services_in_name"]
