@@ -15,7 +15,7 @@ from .app import NAMESPACE, SERVICES, build_cluster
 from .clock import NS, file_stamp
 from .cluster import dump_times
 from .events import EventLog
-from .faults import Context, chain, direct_targets, inject
+from .faults import Context, chain, direct_targets, inject, recreate_services
 from .groundtruth import GroundTruth, group_service, load
 from .hard import apply as apply_hard, edge_only, hard_rng, late_dump_times, recording_start
 from .incident import Incident
@@ -65,7 +65,7 @@ def _recreate(gt: GroundTruth) -> frozenset[str]:
             svc = group_service(gt, rc.id)
             if svc and len(chain(gt, rc)) > 1 and "PendingPodsDetected" not in {a.id for a in gt.alerts}:
                 out.add(svc)
-    return frozenset(out)
+    return frozenset(out) | recreate_services(gt)
 
 
 def _alert_specs(gt: GroundTruth, ctx: Context, rng: random.Random) -> list[AlertSpec]:

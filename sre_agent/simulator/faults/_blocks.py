@@ -131,7 +131,7 @@ def pod_image(ctx: Context, pod: PodInfo) -> str:
 
 
 def rollout(ctx: Context, service: str, t: int, change: Callable[[dict[str, Any]], None], *, ready: bool = True,
-            waiting: str | None = None, recreate: bool = False, kill_old: bool = True) -> PodInfo:
+            waiting: str | None = None, recreate: bool = False, kill_old: bool = True, scheduled: bool = True) -> PodInfo:
     """A Deployment change that creates a new ReplicaSet and pod (rolling or recreate)."""
     c, rng, b = ctx.cluster, ctx.rng, ctx.builder
     spec = SERVICES[service]
@@ -171,8 +171,9 @@ def rollout(ctx: Context, service: str, t: int, change: Callable[[dict[str, Any]
     ev.emit([t_rs], "Deployment", NAMESPACE, service, "ScalingReplicaSet",
             f"Scaled up replica set {new_rs} to 1", component="deployment-controller")
     ev.emit([t_new], "ReplicaSet", NAMESPACE, new_rs, "SuccessfulCreate", f"Created pod: {new.name}", component="replicaset-controller")
-    ev.emit([t_new + 30_000_000], "Pod", NAMESPACE, new.name, "Scheduled",
-            f"Successfully assigned {NAMESPACE}/{new.name} to {new.node}", component="default-scheduler")
+    if scheduled:
+        ev.emit([t_new + 30_000_000], "Pod", NAMESPACE, new.name, "Scheduled",
+                f"Successfully assigned {NAMESPACE}/{new.name} to {new.node}", component="default-scheduler")
     if (ready or recreate) and kill_old and old_pods:
         ev.emit([down_at], "Deployment", NAMESPACE, service, "ScalingReplicaSet",
                 f"Scaled down replica set {old_rs} to 0 from {len(old_pods)}", component="deployment-controller")
