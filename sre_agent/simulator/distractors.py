@@ -210,15 +210,14 @@ def noisy_warnings(ctx: Context, avoid: set[str], pool: tuple[str, ...]) -> str:
     """Healthy components keep writing Warning events and WARN log lines all through the window."""
     rng = ctx.rng
     hpas = [h.name for h in ctx.cluster.of_kind("HorizontalPodAutoscaler", NAMESPACE) if h.name not in avoid]
-    period = lambda lo, hi: [ctx.start + int(k) for k in _ticks(rng, ctx.end - ctx.start, lo, hi)]  # noqa: E731
     for name in hpas:
         for kind, reason, msg in NOISY_EVENTS[:2]:
-            ctx.events.emit(period(15, 45), kind, NAMESPACE, name, reason, msg, "Warning", "horizontal-pod-autoscaler")
+            ctx.events.emit(_ticks(ctx, 15, 45), kind, NAMESPACE, name, reason, msg, "Warning", "horizontal-pod-autoscaler")
     healthy = [s for s in pool if s not in avoid and ctx.pods(s, ctx.start)]
     for svc in rng.sample(healthy, min(3, len(healthy))):
         pod = ctx.pods(svc, ctx.start)[0]
         kind, reason, msg = NOISY_EVENTS[2]
-        ctx.events.emit(period(60, 180), kind, NAMESPACE, pod.name, reason, msg, "Warning", "kubelet", pod.node)
+        ctx.events.emit(_ticks(ctx, 60, 180), kind, NAMESPACE, pod.name, reason, msg, "Warning", "kubelet", pod.node)
     for svc in rng.sample([s for s in healthy if s in WARNINGS], min(3, len([s for s in healthy if s in WARNINGS]))):
         t = ctx.start + int(rng.uniform(0, 30) * NS)
         while t < ctx.end:
@@ -227,9 +226,10 @@ def noisy_warnings(ctx: Context, avoid: set[str], pool: tuple[str, ...]) -> str:
     return f"noisy-warnings:{len(hpas)} hpas"
 
 
-def _ticks(rng: Any, span: int, lo: float, hi: float) -> list[int]:
-    out, t = [], int(rng.uniform(0, lo) * NS)
-    while t < span:
+def _ticks(ctx: Context, lo: float, hi: float) -> list[int]:
+    """Times across the whole window, ``lo``-``hi`` seconds apart."""
+    out, t = [], ctx.start + int(ctx.rng.uniform(0, lo) * NS)
+    while t < ctx.end:
         out.append(t)
-        t += int(rng.uniform(lo, hi) * NS)
+        t += int(ctx.rng.uniform(lo, hi) * NS)
     return out
