@@ -17,7 +17,7 @@ from sre_agent.analysis.analyzer import INFRA_NAMESPACES
 from sre_agent.analyzers import REGISTRY, analyze_all, analyzer_for
 from sre_agent.state import Finding
 
-from .base import Tool, ToolContext, ToolOutput, cut_list
+from .base import Tool, ToolContext, ToolOutput
 
 
 class AnalyzeArgs(BaseModel):
@@ -37,13 +37,12 @@ def analyze_cluster(ctx: ToolContext, args: AnalyzeArgs) -> ToolOutput:
     rows = [{"object": f.object, "reason": f.reason, "severity": f.severity, "message": f.message,
              "first_seen": f.first_seen, "last_seen": f.last_seen, "related": f.related[:6]}
             | ({} if f.active else {"active": False}) for f in found]
-    head, marker = cut_list(rows, ctx.max_items)
     by_sev = {s: sum(f.severity == s for f in found) for s in ("critical", "warning", "info")}
     scope = " in " + args.namespace if args.namespace else ""
     return ToolOutput(summary=f"{len(found)} finding(s){scope} from the state analyzers"
                               + (f" ({args.kind})" if args.kind else "")
                               + f": {by_sev['critical']} critical, {by_sev['warning']} warning, {by_sev['info']} info",
-                      findings=findings, data={"findings": head + ([marker] if marker else [])})
+                      findings=findings, data={"findings": rows})  # rendering cuts to max_items with "… N more"
 
 
 TOOLS = [Tool("analyze_cluster",

@@ -97,9 +97,11 @@ class ReferenceAnalyzer(Analyzer):
             if not name or (kind, name, key) in seen:
                 continue
             seen.add((kind, name, key))
+            if (kind, name, None) in seen and key is not None and cluster.by_id.get(f"{w.namespace}/{kind}/{name}") is None:
+                continue  # the whole object is missing: said once
             ref = f"{w.namespace}/{kind}/{name}"
             obj = cluster.by_id.get(ref)
-            if obj is None and key is None and (cluster.recorded(kind, w.namespace) or f"{w.namespace}/{name}" in named):
+            if obj is None and (cluster.recorded(kind, w.namespace) or f"{w.namespace}/{name}" in named):
                 out.append(Finding(object=w.ref.id, reason=f"missing_{kind.lower()}", severity="info" if optional else "critical",
                                    related=[ref, w.ref.id], first_seen=created,
                                    message=f"references {kind} {name}, which does not exist" + (" (optional)" if optional else "")))

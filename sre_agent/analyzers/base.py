@@ -233,8 +233,11 @@ class Analyzer(ABC):
 
 
 def first_last(events: Sequence[EventSummary], *fallback: float | None) -> tuple[float | None, float | None]:
-    """First and last time seen: from the events if any, else the earliest/latest fallback time."""
-    if events:
-        return min(e.first for e in events), max(e.last for e in events)
-    times = [t for t in fallback if t is not None]
-    return (min(times), max(times)) if times else (None, None)
+    """First and last time seen, over the events and the given status times (None when none).
+
+    >>> first_last([EventSummary("BackOff", "Warning", 3, 20.0, 50.0, "m")], 10.0, None)
+    (10.0, 50.0)
+    """
+    firsts = [e.first for e in events] + [t for t in fallback if t is not None]
+    lasts = [e.last for e in events] + [t for t in fallback if t is not None]
+    return (min(firsts), max(lasts)) if firsts else (None, None)
