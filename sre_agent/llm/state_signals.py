@@ -8,6 +8,8 @@ chaos experiment ...) are effects or notes: evidence of an anomaly, never a mech
 Example:
     >>> STATE_MECHANISMS["selector_no_match"], "crash_loop" in STATE_FAILURES
     (0.9, True)
+    >>> distinct_facts(["container_terminated", "oom_killed"]), distinct_facts(["oom_killed", "selector_no_match"])
+    (1, 2)
 """
 
 from __future__ import annotations
@@ -37,3 +39,18 @@ STATE_CHANGES: set[str] = set(STATE_MECHANISMS) - STATE_FAILURES - {"pdb_blockin
 #: reasons that show an entity is in trouble without naming a mechanism: an observed anomaly
 #: for the verifier and the verification gate, not a candidate cause
 STATE_ANOMALIES: set[str] = {"replicas_unavailable", "no_ready_endpoints", "pod_not_ready", "rollout_stalled"}
+
+#: pod-health signals the other tools already give (recent_changes, get_events)
+_POD_HEALTH = {"container_waiting", "container_terminated", "pod_phase", "pod_restarted", "crashloop", "oomkilled",
+               "image_pull", "evicted"}
+#: the state analyzers' pod reasons: the same facts seen again from the pod's current status
+_STATE_POD = {"crash_loop", "oom_killed", "image_pull_error", "config_error", "init_failing", "pod_failed"}
+
+
+def distinct_facts(signals: list[str] | set[str]) -> int:
+    """How many distinct facts a candidate's signals state, for corroboration: a pod's status
+    read by the state analyzers restates what another tool already said about the same pod."""
+    facts = set(signals)
+    if facts & _POD_HEALTH:
+        facts -= _STATE_POD
+    return len(facts)
