@@ -11,7 +11,7 @@ import pytest
 from sre_agent.backends.base import ObservabilityBackend
 from sre_agent.backends.live import LiveBackend
 from sre_agent.backends.live_config import LiveConfig
-from sre_agent.backends.live_testing import (PROMETHEUS, PROMTOOL, KubeMockServer, PrometheusServer, StubHTTPServer,
+from live_servers import (PROMETHEUS, PROMTOOL, KubeMockServer, PrometheusServer, StubHTTPServer,
                                              binaries_present, free_port, write_kubeconfig)
 from sre_agent.models import MetricSeries
 

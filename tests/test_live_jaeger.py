@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sre_agent.backends.jaeger import JaegerBackend
-from sre_agent.backends.live_testing import StubHTTPServer
+from live_servers import StubHTTPServer
 
 pytestmark = pytest.mark.live
 

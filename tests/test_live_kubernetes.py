@@ -8,7 +8,7 @@ import re
 import pytest
 
 from sre_agent.backends.kubernetes import KINDS, READ_METHODS, KubernetesBackend, ReadOnlyKubeClient, ReadOnlyViolation
-from sre_agent.backends.live_testing import KubeMockServer, write_kubeconfig
+from live_servers import KubeMockServer, write_kubeconfig
 
 pytestmark = pytest.mark.live
 kmock = pytest.importorskip("kmock")
