@@ -83,3 +83,36 @@ def test_bad_answer_is_a_problem():
         backend = JaegerBackend(stub.url)
         assert backend.spans() == []
         assert any("not JSON" in p.problem for p in backend.problems())
+
+
+def test_each_search_is_asked_once_and_each_trace_fetched_once():
+    """The trace crossing checkout and cart comes back from both searches: it is converted once,
+    a repeated spans() asks nothing again, and trace(id) fetches only what no search brought."""
+    other = {"traceID": "feedfacefeedface", "spans": [dict(TRACE["spans"][2], traceID="feedfacefeedface",
+                                                          spanID="0000000000000042", references=[])],
+             "processes": {"p2": {"serviceName": "cart", "tags": []}}}
+
+    def by_id(req):
+        return (200, {"data": [other]}) if req.path.endswith("/feedfacefeedface") else (404, {"data": None})
+
+    routes = {"/api/services": (200, {"data": ["cart", "checkout", "frontend"]}), "/api/traces": traces_route,
+              "/api/traces/*": by_id}
+    window = {"since": T / 1e6 - 60, "until": T / 1e6 + 60}
+    with StubHTTPServer(routes) as stub:
+        backend = JaegerBackend(stub.url, max_workers=2)
+        first = backend.spans(**window)
+        assert backend.spans(**window) == first and len(first) == 3
+        assert backend.spans("cart", **window) == [s for s in first if s.service == "cart"]
+        searched = sorted(r.query["service"][0] for r in stub.seen if r.path == "/api/traces")
+        assert searched == ["cart", "checkout", "frontend"]  # once each, the cart-only call included
+        assert len(backend._traces) == 1
+        asked = len(stub.seen)
+        assert [s.span_id for s in backend.trace(TRACE["traceID"])] == [s["spanID"] for s in TRACE["spans"]]
+        assert len(stub.seen) == asked  # known from the searches: not fetched
+        assert [s.span_id for s in backend.trace("feedfacefeedface")] == ["0000000000000042"]
+        assert backend.trace("feedfacefeedface") and backend.trace("0123") == [] and backend.trace("0123") == []
+        assert [r.path for r in stub.seen[asked:]] == ["/api/traces/feedfacefeedface", "/api/traces/0123"]
+        assert backend.problems() == []  # an unknown trace id is an answer, not a broken source
+        backend.refresh()
+        backend.spans("cart", **window)
+        assert len(stub.seen) == asked + 3

@@ -18,11 +18,27 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
+
+import msgspec
 
 from ..models import Span, SourceProblem
+from ._parallel import DEFAULT_WORKERS, ReadOnce, bounded_map
 from ._redact import one_line
-from ._retry import BackendRequestError, RetryPolicy, get_json, plain_session
+from ._retry import BackendRequestError, RetryPolicy, get_bytes, get_json, plain_session
 from .base import BackendUnavailable
+
+class _Answer(msgspec.Struct):
+    """A query-API answer whose traces stay undecoded JSON (``msgspec.Raw``) until needed."""
+
+    data: list[msgspec.Raw] | None = None
+
+
+class _TraceHead(msgspec.Struct):
+    """Only a trace's id: msgspec skips the rest of the trace without building it."""
+
+    traceID: str = ""
+
 
 _KINDS = {"server": "Server", "client": "Client", "internal": "Internal", "producer": "Producer", "consumer": "Consumer"}
 
@@ -74,23 +90,33 @@ def spans_from_trace(trace: dict[str, Any]) -> list[Span]:
 
 
 class JaegerBackend:
-    """Read-only client of Jaeger's query HTTP API."""
+    """Read-only client of Jaeger's query HTTP API.
+
+    Jaeger searches by service only, and answers whole traces: a trace that crosses eight
+    services comes back in eight searches.  Each trace is therefore converted once, by trace id,
+    and kept for the life of the backend (one triage); a search is asked once per window, the
+    searches of different services run concurrently (at most ``max_workers``), and
+    :meth:`trace` fetches a trace not seen yet by its id (``/api/traces/<id>``).
+    """
 
     name = "jaeger"
 
     def __init__(self, url: str, *, headers: dict[str, str] | None = None, verify_tls: bool = True,
                  policy: RetryPolicy | None = None, max_traces: int = 200, lookback_s: float = 3600.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, max_workers: int = DEFAULT_WORKERS) -> None:
         self.url = url.rstrip("/")
         self._headers = dict(headers or {})
         self._policy = policy or RetryPolicy()
         self._max_traces = max_traces
         self._lookback = lookback_s
         self._clock = clock
+        self._workers = max_workers
         self._session = plain_session()
         self._session.verify = verify_tls
         self._problems: dict[str, SourceProblem] = {}
         self._lock = threading.Lock()
+        self._reads = ReadOnce()
+        self._traces: dict[str, list[Span]] = {}  # trace id -> its spans, converted once
 
     def __repr__(self) -> str:
         return f"JaegerBackend({self.url!r})"
@@ -116,30 +142,113 @@ class JaegerBackend:
         self._get("/api/services")
 
     def services(self) -> list[str]:
-        data = self._soft("services", "/api/services")
-        return sorted(str(s) for s in (data or {}).get("data") or [] if s)
+        """The services Jaeger knows (read once per backend)."""
+        def read() -> list[str]:
+            data = self._soft("services", "/api/services")
+            return sorted(str(s) for s in (data or {}).get("data") or [] if s)
+        return list(self._reads.get(("services",), read))
+
+    def _window(self, since: float | None, until: float | None) -> tuple[float, float]:
+        end = until if until is not None else self._clock()
+        start = since if since is not None else end - self._lookback
+        return start, end
+
+    def _raw_traces(self, what: str, path: str, params: Any = None, missing_ok: bool = False) -> list[msgspec.Raw]:
+        """The ``data`` of one answer, each trace left as raw JSON; ``[]`` (and a problem, unless a
+        404 is an expected answer) on failure."""
+        try:
+            body = self._policy.call(f"jaeger {self.url}", get_bytes, self._session, self.url + path, params=params,
+                                     headers=self._headers, timeout=self._policy.timeout)
+            return msgspec.json.decode(body, type=_Answer).data or []
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            problem: Exception = BackendRequestError(f"{self.url}{path}: answer is not Jaeger JSON: {exc}")
+        except (BackendUnavailable, BackendRequestError) as exc:
+            if missing_ok and getattr(exc, "status", None) == 404:
+                return []
+            problem = exc
+        with self._lock:
+            self._problems[what] = SourceProblem(source=self.name, problem=one_line(f"{what}: {problem}"))
+        return []
 
     def traces(self, service: str, since: float | None = None, until: float | None = None,
                limit: int | None = None) -> list[dict[str, Any]]:
-        end = until if until is not None else self._clock()
-        start = since if since is not None else end - self._lookback
+        """One search, as Jaeger answers it: the traces with a span of ``service`` in the window."""
+        out = []
+        for raw in self._search_raw(service, since, until, limit):
+            trace = msgspec.json.decode(raw)
+            if isinstance(trace, dict):
+                out.append(trace)
+        return out
+
+    def _search_raw(self, service: str, since: float | None, until: float | None,
+                    limit: int | None = None) -> list[msgspec.Raw]:
+        start, end = self._window(since, until)
         params = {"service": service, "start": str(int(start * 1e6)), "end": str(int(end * 1e6)),
                   "limit": str(limit or self._max_traces)}
-        data = self._soft(f"traces of {service}", "/api/traces", params)
-        return [t for t in (data or {}).get("data") or [] if isinstance(t, dict)]
+        return self._raw_traces(f"traces of {service}", "/api/traces", params)
+
+    def _keep(self, raw: msgspec.Raw) -> str:
+        """Convert a raw trace unless a trace of that id already was; its id ('' if unreadable)."""
+        try:
+            trace_id = msgspec.json.decode(raw, type=_TraceHead).traceID
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return ""
+        with self._lock:
+            known = bool(trace_id) and trace_id in self._traces
+        if known:
+            return trace_id
+        trace = msgspec.json.decode(raw)
+        if not isinstance(trace, dict):
+            return ""
+        converted = spans_from_trace(trace)
+        trace_id = trace_id or (converted[0].trace_id if converted else "")
+        if trace_id:
+            with self._lock:
+                self._traces.setdefault(trace_id, converted)
+        return trace_id
+
+    def _search(self, service: str, start: float, end: float) -> tuple[str, ...]:
+        """The ids of the traces one search finds (asked once per service and window)."""
+        def read() -> tuple[str, ...]:
+            ids = (self._keep(raw) for raw in self._search_raw(service, start, end))
+            return tuple(i for i in dict.fromkeys(ids) if i)
+        return self._reads.get(("search", service, int(start * 1e6), int(end * 1e6)), read)
+
+    def trace(self, trace_id: str) -> list[Span]:
+        """Every span of one trace: kept from an earlier search, else fetched by id once."""
+        with self._lock:
+            if trace_id in self._traces:
+                return list(self._traces[trace_id])
+
+        def read() -> list[Span]:
+            for raw in self._raw_traces(f"trace {trace_id}", f"/api/traces/{quote(trace_id, safe='')}",
+                                        missing_ok=True):
+                self._keep(raw)
+            with self._lock:
+                return list(self._traces.get(trace_id, []))
+        return self._reads.get(("trace", trace_id), read)
 
     def spans(self, service: str | None = None, since: float | None = None, until: float | None = None) -> list[Span]:
+        start, end = self._window(since, until)
         services = [service] if service else self.services()
         found: dict[tuple[str, str], Span] = {}
-        for svc in services:
-            for trace in self.traces(svc, since, until):
-                for span in spans_from_trace(trace):
+        for ids in bounded_map(lambda svc: self._search(svc, start, end), services, self._workers):
+            for trace_id in ids:
+                with self._lock:
+                    members = self._traces.get(trace_id, [])
+                for span in members:
                     if service and span.service != service:
                         continue
                     if (since is not None and span.start < since) or (until is not None and span.start > until):
                         continue
                     found.setdefault((span.trace_id, span.span_id), span)
         return sorted(found.values(), key=lambda s: (s.start, s.trace_id, s.span_id))
+
+    def refresh(self) -> None:
+        """Forget every trace and search read so far (the next call asks Jaeger again)."""
+        self._reads.clear()
+        with self._lock:
+            self._traces.clear()
 
     def problems(self) -> list[SourceProblem]:
         with self._lock:
