@@ -72,6 +72,8 @@ def run_triage(
             snapshot = parsed.scenario_dir
     if backend is None:
         backend = _open_backend(snapshot)
+    if hasattr(backend, "prefetch"):  # a live backend starts the reads every triage needs, concurrently
+        backend.prefetch()
     if not alerts:
         alerts = list(backend.alerts())
     if not alerts:

@@ -54,13 +54,22 @@ def _tags(items: Any) -> dict[str, Any]:
 def spans_from_trace(trace: dict[str, Any]) -> list[Span]:
     """Every span of one Jaeger trace object, as :class:`Span` records."""
     processes = trace.get("processes") or {}
+    resources: dict[Any, tuple[str, str]] = {}  # processID -> (service, resource_text), built once
     out: list[Span] = []
     for raw in trace.get("spans") or []:
         if not isinstance(raw, dict):
             continue
         tags = _tags(raw.get("tags"))
-        process = processes.get(raw.get("processID")) or raw.get("process") or {}
-        service = str(process.get("serviceName") or "")
+        pid = raw.get("processID")
+        if pid is None or pid not in resources:
+            process = processes.get(pid) or raw.get("process") or {}
+            service = str(process.get("serviceName") or "")
+            entry = (service, repr({"service.name": service} | _tags(process.get("tags"))))
+            if pid is not None:
+                resources[pid] = entry
+        else:
+            entry = resources[pid]
+        service, resource_text = entry
         parent = ""
         for ref in raw.get("references") or []:
             if isinstance(ref, dict) and ref.get("refType", "CHILD_OF") == "CHILD_OF":
@@ -74,7 +83,6 @@ def spans_from_trace(trace: dict[str, Any]) -> list[Span]:
         error_flag = tags.get("error") in (True, "true", "True", 1)
         status = "Error" if code in ("ERROR", "STATUS_CODE_ERROR") or error_flag else \
                  "Ok" if code in ("OK", "STATUS_CODE_OK") else "Unset"
-        resource = {"service.name": service} | _tags(process.get("tags"))
         try:
             start = float(raw.get("startTime") or 0) / 1e6
             duration_ns = int(round(float(raw.get("duration") or 0) * 1000))
@@ -84,7 +92,7 @@ def spans_from_trace(trace: dict[str, Any]) -> list[Span]:
             start=start, trace_id=str(raw.get("traceID") or trace.get("traceID") or ""),
             span_id=str(raw.get("spanID") or ""), parent_span_id=parent, name=str(raw.get("operationName") or ""),
             kind=kind, service=service, duration_ns=duration_ns, status=status, status_message=message,
-            attributes_text=repr(tags), resource_text=repr(resource),
+            attributes_text=repr(tags), resource_text=resource_text,
         ))
     return out
 
