@@ -116,3 +116,21 @@ def test_each_search_is_asked_once_and_each_trace_fetched_once():
         backend.refresh()
         backend.spans("cart", **window)
         assert len(stub.seen) == asked + 3
+
+
+def test_typed_decode_equals_the_tolerant_one():
+    """decode_trace (msgspec straight into typed views) gives what spans_from_trace gives on the
+    decoded JSON, and falls back to it for answers that do not fit the views."""
+    import json
+
+    from sre_agent.backends.jaeger import decode_trace, spans_from_trace
+
+    odd = json.loads(json.dumps(TRACE))
+    odd["spans"][0]["tags"].append({"value": "no key"})          # skipped by both
+    odd["spans"][1]["spanID"] = 12345                            # a number: the tolerant path
+    odd["spans"][2]["references"] = [{"spanID": "b7ad6b7169203331"}]  # refType defaults to CHILD_OF
+    for trace in (TRACE, odd):
+        spans = decode_trace(json.dumps(trace).encode())
+        assert spans == spans_from_trace(trace) and len(spans) == 3
+    assert decode_trace(json.dumps(odd).encode())[1].span_id == "12345"
+    assert decode_trace(b'{"spans": [{"spanID": "x", "startTime": "soon"}]}') == []
