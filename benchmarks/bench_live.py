@@ -59,14 +59,14 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.repeat):
                 for mode in ("snapshot", "live"):
                     kwargs = {"backend": live.fresh_backend()} if mode == "live" else {}
-                    seen = (len(live.kube_front.seen), len(live.jaeger.seen))
+                    seen = (len(live.kube_front.seen), live.jaeger.requests())
                     t = time.monotonic()
                     result = run_triage(alert=folder / "alerts", output_dir=work / f"{mode}-{i}", **kwargs)
                     wall = time.monotonic() - t
                     if mode == "live":
                         kwargs["backend"].close()
                         requests = {"kubernetes": len(live.kube_front.seen) - seen[0],
-                                    "jaeger": len(live.jaeger.seen) - seen[1]}
+                                    "jaeger": live.jaeger.requests() - seen[1]}
                     roots = [e["id"] for e in result.agent_output["entities"] if e.get("contributing_factor")]
                     rows.append((mode, wall, result.stats["tool_calls"], roots))
     print(f"scenario {args.scenario} (scale {args.scale}); server start-up {startup:.1f} s (not counted)")

@@ -73,7 +73,11 @@ def jaeger_routes(spans: Iterable[Any]) -> dict[str, Callable[[SeenRequest], Rep
     ``/api/traces/<id>`` like the query service: a search returns a trace whole when one of its
     spans is emitted by ``service`` and starts within ``[start, end]`` (µs); ``limit`` caps the
     number of traces; an unknown trace id is a 404."""
-    traces = spans_to_jaeger(spans)
+    return trace_routes(spans_to_jaeger(spans))
+
+
+def trace_routes(traces: list[dict[str, Any]]) -> dict[str, Callable[[SeenRequest], Reply]]:
+    """:func:`jaeger_routes` over traces already in Jaeger's JSON form."""
     index: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
     for tr in traces:
         first: dict[str, tuple[int, int]] = {}

@@ -21,7 +21,7 @@ from sre_agent.backends.prometheus import PrometheusBackend
 from sre_agent.models import MetricSeries
 
 from .alertmanager import AlertmanagerServer, alerts_to_alertmanager
-from .jaeger import jaeger_routes
+from .jaeger_process import JaegerProcess
 from .kube import KubeMockServer, kube_setup_from_backend, namespace_routes, write_kubeconfig
 from .prometheus import PrometheusServer
 from .stub_http import StubHTTPServer, forward_to
@@ -32,7 +32,8 @@ class LiveScenario:
 
     From a snapshot backend (normally :class:`~sre_agent.snapshot.SnapshotBackend`): all metric
     series backfilled into a real Prometheus, the current objects, events and pod logs in kmock,
-    the spans behind a Jaeger query-API stub, the firing alerts posted to a real Alertmanager.
+    the spans behind a Jaeger query-API stand-in (a process of its own, as Jaeger is), the firing
+    alerts posted to a real Alertmanager.
 
     Clocks: :attr:`backend` has ``now()`` = the end of the recording and the recording's window;
     each source's default look-back is widened to cover every recorded sample (a snapshot's
@@ -49,7 +50,7 @@ class LiveScenario:
         self.prometheus: PrometheusServer | None = None
         self.kube: KubeMockServer | None = None
         self.kube_front: StubHTTPServer | None = None
-        self.jaeger: StubHTTPServer | None = None
+        self.jaeger: JaegerProcess | None = None
         self.webhook: StubHTTPServer | None = None
         self.alertmanager: AlertmanagerServer | None = None
         self.series: list[MetricSeries] = []
@@ -72,7 +73,7 @@ class LiveScenario:
             # them from the recording and relays every other request to kmock
             self.kube_front = stack.enter_context(StubHTTPServer(routes=namespace_routes(src),
                                                                  fallback=forward_to(self.kube.url)))
-            self.jaeger = stack.enter_context(StubHTTPServer(routes=jaeger_routes(spans)))
+            self.jaeger = stack.enter_context(JaegerProcess(spans, self.workdir / "jaeger"))
             self._kubeconfig = write_kubeconfig(self.workdir / "kubeconfig", self.kube_front.url)
             if self.with_alertmanager:
                 self.webhook = stack.enter_context(StubHTTPServer(routes={"/hook": (200, {})}))
