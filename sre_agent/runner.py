@@ -72,8 +72,8 @@ def run_triage(
             snapshot = parsed.scenario_dir
     if backend is None:
         backend = _open_backend(snapshot)
-    if hasattr(backend, "prefetch"):  # a live backend starts the reads every triage needs, concurrently
-        backend.prefetch()
+    if callable(getattr(type(backend), "prefetch", None)):  # a live backend starts, concurrently, the reads
+        backend.prefetch()                                     # every triage needs (a method, never a proxy's)
     if not alerts:
         alerts = list(backend.alerts())
     if not alerts:
