@@ -83,6 +83,8 @@ def run_triage(
             snapshot = parsed.scenario_dir
     if backend is None:
         backend = _open_backend(snapshot)
+    if callable(getattr(type(backend), "prefetch", None)):  # a live backend starts, concurrently, the reads
+        backend.prefetch()                                     # every triage needs (a method, never a proxy's)
     if not alerts:
         alerts = list(backend.alerts())
     if not alerts:

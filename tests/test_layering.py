@@ -68,3 +68,11 @@ def test_tools_do_not_reach_up_to_agents_or_diagnosis():
         mods = _imports(p)
         assert not any(m.startswith(("sre_agent.team", "sre_agent.report", "sre_agent.runner", "sre_agent.llm"))
                        for m in mods), p
+
+
+def test_the_package_never_imports_the_test_servers():
+    """The live test servers (tests/live_servers) are scaffolding: nothing installed imports them."""
+    files = list(PACKAGE.rglob("*.py")) + list(TOOLS.rglob("*.py"))
+    offenders = [str(p) for p in files if any(m.split(".")[0] in ("live_servers", "tests") or "live_testing" in m
+                                              for m in _imports(p))]
+    assert files and offenders == []

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from sre_agent.backends.alertmanager import AlertmanagerBackend, alerts_from_webhook
-from sre_agent.backends.live_testing import ALERTMANAGER, AlertmanagerServer, binaries_present, free_port, wait_http
+from live_servers import ALERTMANAGER, AlertmanagerServer, binaries_present, free_port, wait_http
 from sre_agent.commands.serve import WebhookService, make_server, validate_webhook
 
 pytestmark = pytest.mark.live

@@ -11,7 +11,7 @@ import pytest
 from sre_agent.backends.base import ObservabilityBackend
 from sre_agent.backends.live import LiveBackend
 from sre_agent.backends.live_config import LiveConfig
-from sre_agent.backends.live_testing import (PROMETHEUS, PROMTOOL, KubeMockServer, PrometheusServer, StubHTTPServer,
+from live_servers import (PROMETHEUS, PROMTOOL, KubeMockServer, PrometheusServer, StubHTTPServer,
                                              binaries_present, free_port, write_kubeconfig)
 from sre_agent.models import MetricSeries
 
@@ -68,3 +68,31 @@ def test_unconfigured_and_unloadable_sources_are_reported(tmp_path):
     assert set(by_source) == {"kubernetes", "prometheus", "jaeger"}
     assert "kubeconfig" in by_source["kubernetes"]
     assert "not configured" in by_source["prometheus"]
+
+
+def test_prefetch_and_the_triage_share_one_read_of_each_source(tmp_path):
+    """prefetch() reads spans, object lists and events in the background; the same calls made
+    meanwhile wait for those reads: each list, search and events read reaches its server once."""
+    trace = {"traceID": "t1", "processes": {"p1": {"serviceName": "cart", "tags": []}},
+             "spans": [{"traceID": "t1", "spanID": "s1", "operationName": "GetCart", "references": [],
+                        "startTime": int(T0 * 1e6), "duration": 1000, "processID": "p1", "tags": []}]}
+    routes = {"/api/services": (200, {"data": ["cart", "checkout"]}),
+              "/api/traces": lambda req: (200, {"data": [trace]})}
+    with KubeMockServer(setup) as kube, StubHTTPServer(routes) as jaeger:
+        cfg = LiveConfig.model_validate({
+            "kubernetes": {"kubeconfig": str(write_kubeconfig(tmp_path / "kubeconfig", kube.url)),
+                           "namespaces": ["otel-demo"]},
+            "jaeger": {"url": jaeger.url}})
+        backend = LiveBackend.from_config(cfg, clock=lambda: T0 + 60)
+        before = len(kube.requests)
+        backend.prefetch()
+        backend.prefetch()  # idempotent
+        for _ in range(2):
+            assert [(s.trace_id, s.span_id) for s in backend.spans()] == [("t1", "s1")]
+            assert [o.name for o in backend.list_objects("Pod")] == ["cart-1"] and backend.events() == []
+        backend.close()
+        searches = sorted(r.query["service"][0] for r in jaeger.seen if r.path == "/api/traces")
+        assert searches == ["cart", "checkout"] and sum(r.path == "/api/services" for r in jaeger.seen) == 1
+        paths = [p for _, p in kube.requests[before:]]
+        assert len(paths) == len(set(paths)) and "/api/v1/namespaces/otel-demo/pods" in paths, paths
+        assert not [p for p in backend.problems() if p.source == "jaeger" or "pods" in p.problem]

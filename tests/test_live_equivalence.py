@@ -2,7 +2,7 @@
 
 One simulated ITBench-Lite scenario (Scenario-27: an HTTPChaos abort on ``quote``; the diagnosis
 needs the chaos events, traces for the propagation, metrics for the anomaly checks) is served
-by real servers on loopback (:class:`~sre_agent.backends.live_testing.LiveScenario`): every
+by real servers on loopback (:class:`~live_servers.LiveScenario` (tests/live_servers)): every
 metric series backfilled into Prometheus, the current objects, events and pod logs in kmock
 (behind the real ``kubernetes`` client), the spans behind a Jaeger query-API stub, the alerts
 posted to a real Alertmanager.  The :class:`LiveBackend` over them is compared with the
@@ -46,7 +46,7 @@ from pathlib import Path
 
 import pytest
 
-from sre_agent.backends.live_testing import PROMETHEUS, PROMTOOL, ALERTMANAGER, LiveScenario, binaries_present
+from live_servers import PROMETHEUS, PROMTOOL, ALERTMANAGER, LiveScenario, binaries_present
 from data_paths import GROUND_TRUTHS
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]

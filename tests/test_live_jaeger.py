@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sre_agent.backends.jaeger import JaegerBackend
-from sre_agent.backends.live_testing import StubHTTPServer
+from live_servers import StubHTTPServer
 
 pytestmark = pytest.mark.live
 
@@ -83,3 +83,54 @@ def test_bad_answer_is_a_problem():
         backend = JaegerBackend(stub.url)
         assert backend.spans() == []
         assert any("not JSON" in p.problem for p in backend.problems())
+
+
+def test_each_search_is_asked_once_and_each_trace_fetched_once():
+    """The trace crossing checkout and cart comes back from both searches: it is converted once,
+    a repeated spans() asks nothing again, and trace(id) fetches only what no search brought."""
+    other = {"traceID": "feedfacefeedface", "spans": [dict(TRACE["spans"][2], traceID="feedfacefeedface",
+                                                          spanID="0000000000000042", references=[])],
+             "processes": {"p2": {"serviceName": "cart", "tags": []}}}
+
+    def by_id(req):
+        return (200, {"data": [other]}) if req.path.endswith("/feedfacefeedface") else (404, {"data": None})
+
+    routes = {"/api/services": (200, {"data": ["cart", "checkout", "frontend"]}), "/api/traces": traces_route,
+              "/api/traces/*": by_id}
+    window = {"since": T / 1e6 - 60, "until": T / 1e6 + 60}
+    with StubHTTPServer(routes) as stub:
+        backend = JaegerBackend(stub.url, max_workers=2)
+        first = backend.spans(**window)
+        assert backend.spans(**window) == first and len(first) == 3
+        assert backend.spans("cart", **window) == [s for s in first if s.service == "cart"]
+        searched = sorted(r.query["service"][0] for r in stub.seen if r.path == "/api/traces")
+        assert searched == ["cart", "checkout", "frontend"]  # once each, the cart-only call included
+        assert len(backend._traces) == 1
+        asked = len(stub.seen)
+        assert [s.span_id for s in backend.trace(TRACE["traceID"])] == [s["spanID"] for s in TRACE["spans"]]
+        assert len(stub.seen) == asked  # known from the searches: not fetched
+        assert [s.span_id for s in backend.trace("feedfacefeedface")] == ["0000000000000042"]
+        assert backend.trace("feedfacefeedface") and backend.trace("0123") == [] and backend.trace("0123") == []
+        assert [r.path for r in stub.seen[asked:]] == ["/api/traces/feedfacefeedface", "/api/traces/0123"]
+        assert backend.problems() == []  # an unknown trace id is an answer, not a broken source
+        backend.refresh()
+        backend.spans("cart", **window)
+        assert len(stub.seen) == asked + 3
+
+
+def test_typed_decode_equals_the_tolerant_one():
+    """decode_trace (msgspec straight into typed views) gives what spans_from_trace gives on the
+    decoded JSON, and falls back to it for answers that do not fit the views."""
+    import json
+
+    from sre_agent.backends.jaeger import decode_trace, spans_from_trace
+
+    odd = json.loads(json.dumps(TRACE))
+    odd["spans"][0]["tags"].append({"value": "no key"})          # skipped by both
+    odd["spans"][1]["spanID"] = 12345                            # a number: the tolerant path
+    odd["spans"][2]["references"] = [{"spanID": "b7ad6b7169203331"}]  # refType defaults to CHILD_OF
+    for trace in (TRACE, odd):
+        spans = decode_trace(json.dumps(trace).encode())
+        assert spans == spans_from_trace(trace) and len(spans) == 3
+    assert decode_trace(json.dumps(odd).encode())[1].span_id == "12345"
+    assert decode_trace(b'{"spans": [{"spanID": "x", "startTime": "soon"}]}') == []

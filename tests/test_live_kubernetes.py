@@ -8,7 +8,7 @@ import re
 import pytest
 
 from sre_agent.backends.kubernetes import KINDS, READ_METHODS, KubernetesBackend, ReadOnlyKubeClient, ReadOnlyViolation
-from sre_agent.backends.live_testing import KubeMockServer, write_kubeconfig
+from live_servers import KubeMockServer, write_kubeconfig
 
 pytestmark = pytest.mark.live
 kmock = pytest.importorskip("kmock")
@@ -179,16 +179,42 @@ def test_http_layer_refuses_anything_but_get(cluster):
 
 def test_every_request_the_server_saw_was_a_get_with_the_token(cluster):
     server, kube = cluster
-    # exercise every tool path once more
+    # exercise every tool path once more (the backend reads each list once: forget them first)
+    kube.refresh()
     kube.list_objects(namespace=NS)
     kube.events()
     kube.logs()
     kube.owner_chain("Pod", NS, POD)
     kube.check()
     seen = server.requests
-    assert len(seen) > 20
+    assert len(seen) > 20 and any(p.endswith("/log") for _, p in seen)
     assert {m for m, _ in seen} == {"GET"}
     assert not any(re.search(r"/(exec|attach|portforward|proxy)\b", p) for _, p in seen)
     auth = {r.headers.get("Authorization") for r in list(server.handler)}
     assert auth == {f"Bearer {TOKEN}"}
     assert all(TOKEN not in p.problem for p in kube.problems())
+
+
+def test_each_list_is_read_once_and_no_object_is_read_by_name(cluster, tmp_path):
+    """What a triage asks (every object's history, owner chains, events, logs, again and again) is
+    answered from one list per kind and one read per pod log; refresh() reads them again."""
+    server, _ = cluster
+    kube = KubernetesBackend.from_kubeconfig(str(write_kubeconfig(tmp_path / "config", server.url, token=TOKEN)),
+                                             namespaces=[NS])
+    before = len(server.requests)
+    for _ in range(3):
+        objects = kube.list_objects()
+        for o in objects:
+            assert kube.object_history(o.kind, o.namespace, o.name)[-1].body == o.body
+        assert [o.name for o in kube.owner_chain("Pod", NS, POD)] == [POD, "cart-7d9c5b6f4", "cart"]
+        assert kube.object_history("Deployment", NS, "missing") == []
+        assert len(kube.events(NS)) == 2 and len(kube.logs(service="cart", since=0)) == 2
+    paths = [p for _, p in server.requests[before:]]
+    assert len(paths) == len(set(paths)), sorted(paths)  # nothing read twice
+    plurals = {spec[0] for spec in KINDS.values()} | {"events", "log"}
+    assert all(p.rsplit("/", 1)[-1] in plurals for p in paths), paths  # lists and logs, never one object
+    assert sum(p.endswith("/log") for p in paths) == 1
+    kube.refresh()
+    kube.list_objects("Pod")
+    assert len(server.requests) == before + len(paths) + 1
+    kube.close()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sre_agent.backends.live_testing import PROMETHEUS, PROMTOOL, PrometheusServer, binaries_present
+from live_servers import PROMETHEUS, PROMTOOL, PrometheusServer, binaries_present
 from sre_agent.backends.prometheus import PrometheusBackend, selectors
 from sre_agent.models import MetricSeries
 

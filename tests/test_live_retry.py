@@ -14,7 +14,7 @@ from sre_agent.backends.alertmanager import AlertmanagerBackend
 from sre_agent.backends.base import BackendUnavailable
 from sre_agent.backends.jaeger import JaegerBackend
 from sre_agent.backends.live_config import LiveConfig, load_live_config
-from sre_agent.backends.live_testing import StubHTTPServer, free_port
+from live_servers import StubHTTPServer, free_port
 from sre_agent.backends.prometheus import PrometheusBackend
 from sre_agent.errors import ConfigError
 

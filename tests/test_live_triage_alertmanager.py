@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sre_agent.backends.live_testing import (ALERTMANAGER, AlertmanagerServer, StubHTTPServer, alerts_to_alertmanager,
+from live_servers import (ALERTMANAGER, AlertmanagerServer, StubHTTPServer, alerts_to_alertmanager,
                                              binaries_present, free_port)
 from sre_agent.cli import main
 from data_paths import GROUND_TRUTHS

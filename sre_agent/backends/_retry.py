@@ -171,6 +171,18 @@ def get_json(session: requests.Session, url: str, *, params: Any = None, headers
         raise BackendRequestError(f"{url}: answer is not JSON") from None
 
 
+def get_bytes(session: requests.Session, url: str, *, params: Any = None, headers: dict[str, str] | None = None,
+              timeout: float = 5.0) -> bytes:
+    """GET ``url`` and return its body undecoded; raises :class:`HTTPStatusError` on a non-2xx answer.
+
+    The body is read in 1 MiB chunks (requests' default is 10 KiB: thousands of reads for the
+    tens of megabytes a trace search can answer)."""
+    with session.get(url, params=params, headers=headers, timeout=timeout, stream=True) as response:
+        if not 200 <= response.status_code <= 299:
+            raise HTTPStatusError(response.status_code, url, response.text[:200])
+        return b"".join(response.iter_content(chunk_size=1 << 20))
+
+
 def plain_session() -> requests.Session:
     """A requests session that never retries on its own (the policy does) and ignores proxies."""
     session = requests.Session()

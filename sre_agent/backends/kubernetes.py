@@ -2,16 +2,19 @@
 
 Two layers:
 
-* :class:`ReadOnlyKubeClient`: the only thing that holds Kubernetes API objects.  It exposes one
-  attribute per API group (``core``, ``apps``, ``autoscaling``, ``networking``, ``events``), and
-  each of those exposes **only** whitelisted ``list_*`` / ``read_*`` methods; any other attribute
-  (``create_*``, ``patch_*``, ``replace_*``, ``delete_*``, ``connect_*`` (exec, attach, proxy),
-  ``api_client`` ...) raises :class:`ReadOnlyViolation`.  The API objects live in a closure, not
-  in attributes.  Under it, the HTTP layer refuses any method but GET and any exec / attach /
-  port-forward / proxy path, so a mutating call is impossible even by mistake.
+* :class:`ReadOnlyKubeClient` (in ``_kube_client``, re-exported here): the only thing that holds
+  Kubernetes API objects; it exposes whitelisted ``list_*`` / ``read_*`` methods only, and its
+  HTTP layer refuses anything but a GET on a non-exec path.
 * :class:`KubernetesBackend`: the protocol's Kubernetes half (objects, events, pod logs) plus
   :meth:`~KubernetesBackend.owner_chain`.  Objects are returned with ``body`` = the API server's
   JSON for the object (read raw, with ``kind`` / ``apiVersion`` filled in for list items).
+
+Reads: each kind is **listed once** per namespace scope for the life of the backend (one
+triage) and every lookup (an object, its "history", an owner chain, a service's pods) is answered
+from those lists, never by a read per object; events are listed once, each pod log read once.
+Independent reads (several kinds, several pods' logs) run concurrently, at most ``max_workers``
+at a time, each under the retry policy (timeout, tenacity retries).  :meth:`refresh` forgets
+everything read.
 
 Why raw JSON rather than the typed models: the typed models reject real-world objects (for
 example ``events.k8s.io/v1`` events with a null ``eventTime``), and a diagnostic agent must see
@@ -26,200 +29,23 @@ Example::
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..models import K8sEvent, K8sObject, LogRecord, SourceProblem
-from ._redact import one_line, register_secret
+from ._kube_client import READ_METHODS, ReadOnlyKubeClient, ReadOnlyViolation, _get_only_api_client
+from ._kube_parse import event_from_json, guess_severity, parse_k8s_time
+from ._parallel import DEFAULT_WORKERS, ReadOnce, bounded_map
+from ._redact import one_line
 from ._retry import BackendRequestError, RetryPolicy
 from .base import BackendUnavailable
 
+__all__ = ["API_VERSIONS", "KINDS", "READ_METHODS", "KubernetesBackend", "ReadOnlyKubeClient", "ReadOnlyViolation",
+           "_get_only_api_client", "canonical_kind", "event_from_json", "guess_severity", "parse_k8s_time"]
 
-class ReadOnlyViolation(AttributeError):
-    """An attempt to reach a Kubernetes call that is not a whitelisted read."""
-
-
-# API group attribute -> (client class name, whitelisted read methods)
-READ_METHODS: dict[str, tuple[str, frozenset[str]]] = {
-    "core": ("CoreV1Api", frozenset({
-        "list_namespace", "read_namespace", "list_node", "read_node",
-        "list_namespaced_pod", "list_pod_for_all_namespaces", "read_namespaced_pod", "read_namespaced_pod_log",
-        "list_namespaced_service", "list_service_for_all_namespaces", "read_namespaced_service",
-        "list_namespaced_endpoints", "list_endpoints_for_all_namespaces", "read_namespaced_endpoints",
-        "list_namespaced_config_map", "list_config_map_for_all_namespaces", "read_namespaced_config_map",
-        "list_namespaced_event", "list_event_for_all_namespaces",
-    })),
-    "apps": ("AppsV1Api", frozenset({
-        "list_namespaced_deployment", "list_deployment_for_all_namespaces", "read_namespaced_deployment",
-        "list_namespaced_replica_set", "list_replica_set_for_all_namespaces", "read_namespaced_replica_set",
-        "list_namespaced_stateful_set", "list_stateful_set_for_all_namespaces", "read_namespaced_stateful_set",
-        "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces", "read_namespaced_daemon_set",
-    })),
-    "autoscaling": ("AutoscalingV2Api", frozenset({
-        "list_namespaced_horizontal_pod_autoscaler", "list_horizontal_pod_autoscaler_for_all_namespaces",
-        "read_namespaced_horizontal_pod_autoscaler",
-    })),
-    "networking": ("NetworkingV1Api", frozenset({
-        "list_namespaced_network_policy", "list_network_policy_for_all_namespaces", "read_namespaced_network_policy",
-    })),
-    "events": ("EventsV1Api", frozenset({"list_namespaced_event", "list_event_for_all_namespaces"})),
-}
-
-_READ_VERB = re.compile(r"^(list|read)_[a-z0-9_]+$")
-_FORBIDDEN_PATH = re.compile(r"/(exec|attach|portforward|proxy|eviction|binding)(\?|/|$)")
-
-for _group, (_cls, _methods) in READ_METHODS.items():  # the whitelist itself must be read-only
-    assert all(_READ_VERB.match(m) for m in _methods), _group
-
-
-def _get_only_api_client(configuration: Any) -> Any:
-    """An ``ApiClient`` whose every request must be a GET on a non-exec path."""
-    from kubernetes.client import ApiClient
-
-    class GetOnlyApiClient(ApiClient):
-        def call_api(self, method, url, *args, **kwargs):  # type: ignore[override]
-            if str(method).upper() != "GET":
-                raise ReadOnlyViolation(f"refused {method} request: the Kubernetes client is read-only")
-            if _FORBIDDEN_PATH.search(urlsplit(str(url)).path):
-                raise ReadOnlyViolation("refused exec/attach/proxy request: the Kubernetes client is read-only")
-            return super().call_api(method, url, *args, **kwargs)
-
-    return GetOnlyApiClient(configuration=configuration)
-
-
-class _ReadOnlyApi:
-    """One API group's whitelisted reads; they return parsed JSON (or text for logs).
-
-    Attribute access is whitelisted as a whole (``__getattribute__``): only the read methods are
-    reachable, not even this object's own internals.
-    """
-
-    __slots__ = ("_group", "_names", "_invoke")
-
-    def __init__(self, group: str, names: frozenset[str], invoke: Callable[..., Any]) -> None:
-        object.__setattr__(self, "_group", group)
-        object.__setattr__(self, "_names", names)
-        object.__setattr__(self, "_invoke", invoke)
-
-    def __getattribute__(self, name: str) -> Any:
-        names = object.__getattribute__(self, "_names")
-        if name in names:
-            invoke = object.__getattribute__(self, "_invoke")
-
-            def call(*args: Any, **kwargs: Any) -> Any:
-                return invoke(name, *args, **kwargs)
-
-            call.__name__ = name
-            return call
-        if name == "__class__":
-            return type(self)
-        group = object.__getattribute__(self, "_group")
-        raise ReadOnlyViolation(f"{group}.{name} is not a whitelisted read of the read-only Kubernetes client")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise ReadOnlyViolation("the read-only Kubernetes client cannot be modified")
-
-    def __delattr__(self, name: str) -> None:
-        raise ReadOnlyViolation("the read-only Kubernetes client cannot be modified")
-
-    def __dir__(self) -> list[str]:
-        return sorted(object.__getattribute__(self, "_names"))
-
-    def __repr__(self) -> str:
-        return f"<read-only {object.__getattribute__(self, '_group')} API>"
-
-
-class ReadOnlyKubeClient:
-    """The only holder of Kubernetes API objects: list/read verbs only, GET only.
-
-    ``client.core.list_namespaced_pod("ns")`` returns the API's JSON as a dict;
-    ``client.core.create_namespaced_pod`` raises :class:`ReadOnlyViolation`.
-    """
-
-    __slots__ = ("core", "apps", "autoscaling", "networking", "events", "_close")
-
-    def __init__(self, api_client: Any, timeout: float | tuple[float, float] = 5.0) -> None:
-        from kubernetes import client as k8s
-
-        apis = {group: getattr(k8s, cls)(api_client) for group, (cls, _) in READ_METHODS.items()}
-
-        def make_invoke(group: str) -> Callable[..., Any]:
-            api = apis[group]
-
-            def invoke(method: str, *args: Any, **kwargs: Any) -> Any:
-                kwargs["_preload_content"] = False
-                kwargs.setdefault("_request_timeout", timeout)
-                response = getattr(api, method)(*args, **kwargs)
-                raw = response.data
-                if method == "read_namespaced_pod_log":
-                    return raw.decode("utf-8", "replace")
-                return json.loads(raw) if raw else {}
-
-            return invoke
-
-        for group, (_, names) in READ_METHODS.items():
-            object.__setattr__(self, group, _ReadOnlyApi(group, names, make_invoke(group)))
-        object.__setattr__(self, "_close", api_client.close)
-
-    def __getattribute__(self, name: str) -> Any:
-        if name in READ_METHODS or name in ("close", "__class__"):
-            return object.__getattribute__(self, name)
-        raise ReadOnlyViolation(f"{name} is not part of the read-only Kubernetes client")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise ReadOnlyViolation("the read-only Kubernetes client cannot be modified")
-
-    def __delattr__(self, name: str) -> None:
-        raise ReadOnlyViolation("the read-only Kubernetes client cannot be modified")
-
-    def __repr__(self) -> str:
-        return "<ReadOnlyKubeClient>"
-
-    def __dir__(self) -> list[str]:
-        return sorted(READ_METHODS) + ["close"]
-
-    def close(self) -> None:
-        object.__getattribute__(self, "_close")()
-
-    @classmethod
-    def from_kubeconfig(
-        cls, path: str | None = None, context: str | None = None, *, token: str | None = None,
-        verify_tls: bool = True, timeout: float = 5.0,
-    ) -> "ReadOnlyKubeClient":
-        """Load a kubeconfig (``None``: ``$KUBECONFIG`` / ``~/.kube/config``, else in-cluster)."""
-        import os
-
-        import urllib3.util
-        from kubernetes import config as kconfig
-        from kubernetes.client import Configuration
-
-        configuration = Configuration()
-        try:
-            if path is not None or os.environ.get("KUBECONFIG") or os.path.exists(os.path.expanduser("~/.kube/config")):
-                kconfig.load_kube_config(config_file=os.path.expanduser(path) if path else None, context=context,
-                                         client_configuration=configuration, persist_config=False)
-            else:
-                kconfig.load_incluster_config(client_configuration=configuration)
-        except Exception as exc:  # noqa: BLE001 - ConfigException, OSError, YAML errors: one line
-            raise BackendUnavailable(one_line(f"kubernetes: cannot load kubeconfig {path or ''}: {exc}", 240)) from None
-        for key in ("authorization", "BearerToken"):
-            register_secret(str((configuration.api_key or {}).get(key, "")).removeprefix("Bearer "))
-        register_secret(configuration.password)
-        if token:
-            register_secret(token)
-            configuration.api_key = {"authorization": f"Bearer {token}"}
-        if not verify_tls:
-            configuration.verify_ssl = False
-        # the RetryPolicy retries; urllib3 must not retry on its own
-        configuration.retries = urllib3.util.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=0,
-                                                   raise_on_status=False)
-        return cls(_get_only_api_client(configuration), timeout=timeout)
 
 
 # kind -> (plural, group attribute, list-in-namespace, list-all, read, namespaced)
@@ -262,75 +88,6 @@ def canonical_kind(kind: str) -> str | None:
     return _KIND_ALIASES.get(str(kind).strip().lower()) or (kind if kind in KINDS else None)
 
 
-def parse_k8s_time(text: Any) -> float | None:
-    """RFC 3339 (``Z``, offsets, up to 9 fraction digits) -> epoch seconds; ``None`` if unreadable."""
-    if not text or not isinstance(text, str):
-        return None
-    m = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$", text.strip())
-    if not m:
-        return None
-    day, clock, frac, zone = m.groups()
-    zone = "+00:00" if zone in (None, "Z") else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
-    try:
-        dt = datetime.fromisoformat(f"{day}T{clock}{zone}")
-    except ValueError:
-        return None
-    return dt.timestamp() + (float("0." + frac) if frac else 0.0)
-
-
-_LEVELS = (
-    (re.compile(r"(?i)\b(fatal|panic|critical|crit)\b"), "FATAL", 21),
-    (re.compile(r"(?i)\b(error|err|exception|fail(ed|ure)?)\b"), "ERROR", 17),
-    (re.compile(r"(?i)\b(warn|warning)\b"), "WARN", 13),
-    (re.compile(r"(?i)\b(info)\b"), "INFO", 9),
-    (re.compile(r"(?i)\b(debug|trace)\b"), "DEBUG", 5),
-)
-
-
-def guess_severity(line: str) -> tuple[str, int]:
-    """A log line's level from its text (``("", 0)`` when none is visible)."""
-    head = line[:200]
-    for pattern, text, number in _LEVELS:
-        if pattern.search(head):
-            return text, number
-    return "", 0
-
-
-def event_from_json(obj: dict[str, Any], watch_type: str = "ADDED") -> K8sEvent | None:
-    """Normalise a core v1 or an events.k8s.io/v1 Event object; ``None`` if it names nothing."""
-    meta = obj.get("metadata") or {}
-    if "regarding" in obj or "note" in obj or str(obj.get("apiVersion", "")).startswith("events.k8s.io"):
-        ref = obj.get("regarding") or {}
-        series = obj.get("series") or {}
-        time_ = (parse_k8s_time(series.get("lastObservedTime")) or parse_k8s_time(obj.get("eventTime"))
-                 or parse_k8s_time(obj.get("deprecatedLastTimestamp")) or parse_k8s_time(meta.get("creationTimestamp")))
-        first = parse_k8s_time(obj.get("deprecatedFirstTimestamp")) or parse_k8s_time(obj.get("eventTime"))
-        count = series.get("count") or obj.get("deprecatedCount") or 1
-        source = obj.get("reportingController") or (obj.get("deprecatedSource") or {}).get("component", "")
-        message = obj.get("note") or ""
-    else:
-        ref = obj.get("involvedObject") or {}
-        time_ = (parse_k8s_time(obj.get("lastTimestamp")) or parse_k8s_time(obj.get("eventTime"))
-                 or parse_k8s_time(obj.get("firstTimestamp")) or parse_k8s_time(meta.get("creationTimestamp")))
-        first = parse_k8s_time(obj.get("firstTimestamp"))
-        count = obj.get("count") or 1
-        source = (obj.get("source") or {}).get("component", "") or obj.get("reportingComponent") or ""
-        message = obj.get("message") or ""
-    if not ref.get("name") and not ref.get("kind"):
-        return None
-    try:
-        count = int(count)
-    except (TypeError, ValueError):
-        count = 1
-    return K8sEvent(
-        time=time_ or 0.0, type=str(obj.get("type") or ""), reason=str(obj.get("reason") or ""),
-        message=str(message), involved_kind=str(ref.get("kind") or ""),
-        involved_namespace=str(ref.get("namespace") or meta.get("namespace") or ""),
-        involved_name=str(ref.get("name") or ""), count=count, source=str(source or ""),
-        watch_type=watch_type, first_time=first,
-    )
-
-
 class KubernetesBackend:
     """Objects, events and pod logs of a live cluster (the Kubernetes half of the protocol)."""
 
@@ -339,7 +96,7 @@ class KubernetesBackend:
     def __init__(
         self, client: ReadOnlyKubeClient, *, namespaces: Iterable[str] = (), policy: RetryPolicy | None = None,
         log_tail_lines: int = 500, max_log_pods: int = 20, lookback_s: float = 3600.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time, max_workers: int = DEFAULT_WORKERS,
     ) -> None:
         self._client = client
         self.namespaces = [n for n in namespaces if n]
@@ -348,8 +105,10 @@ class KubernetesBackend:
         self._max_log_pods = max_log_pods
         self._lookback = lookback_s
         self._clock = clock
+        self._workers = max_workers
         self._problems: dict[str, SourceProblem] = {}
         self._lock = threading.Lock()
+        self._reads = ReadOnce()
 
     def __repr__(self) -> str:
         return f"KubernetesBackend(namespaces={self.namespaces!r})"
@@ -393,6 +152,10 @@ class KubernetesBackend:
         else:
             self._policy.call("kubernetes", self._client.core.list_pod_for_all_namespaces, limit=1)
 
+    def refresh(self) -> None:
+        """Forget every list, event and log read so far (the next call reads the cluster again)."""
+        self._reads.clear()
+
     def _scopes(self, namespace: str | None) -> list[str | None]:
         if namespace:
             return [namespace]
@@ -406,6 +169,20 @@ class KubernetesBackend:
         meta = body.get("metadata") or {}
         return K8sObject(observed=observed, kind=kind, namespace=str(meta.get("namespace") or ""),
                          name=str(meta.get("name") or ""), body=body, resource=plural)
+
+    def _list(self, kind: str, scope: str | None) -> dict[tuple[str, str], K8sObject]:
+        """Every object of one kind in one scope (a namespace, or all): listed once, by (namespace, name)."""
+        def read() -> dict[tuple[str, str], K8sObject]:
+            plural, group, list_ns, list_all, _, _ = KINDS[kind]
+            observed = self._clock()
+            if scope is None:
+                data = self._read(f"list {plural}", group, list_all)
+            else:
+                data = self._read(f"list {plural} in {scope}", group, list_ns, scope)
+            objects = (self._object(kind, item, observed) for item in (data or {}).get("items") or []
+                       if isinstance(item, dict))
+            return {(o.namespace, o.name): o for o in objects}
+        return self._reads.get(("list", kind, scope), read)
 
     # -- protocol -----------------------------------------------------------------------------
     def now(self) -> float:
@@ -423,30 +200,20 @@ class KubernetesBackend:
             kinds = [canon]
         else:
             kinds = [k for k, spec in KINDS.items() if spec[5] or namespace is None]
-        out: list[K8sObject] = []
-        for k in kinds:
-            plural, group, list_ns, list_all, _, namespaced = KINDS[k]
-            scopes = self._scopes(namespace) if namespaced else [None]
-            for scope in scopes:
-                observed = self._clock()
-                if scope is None:
-                    data = self._read(f"list {plural}", group, list_all)
-                else:
-                    data = self._read(f"list {plural} in {scope}", group, list_ns, scope)
-                for item in (data or {}).get("items") or []:
-                    if isinstance(item, dict):
-                        out.append(self._object(k, item, observed))
-        return out
+        reads = [(k, scope) for k in kinds for scope in (self._scopes(namespace) if KINDS[k][5] else [None])]
+        lists = bounded_map(lambda ks: self._list(*ks), reads, self._workers)
+        return [o for objects in lists for o in objects.values()]
 
     def get_object(self, kind: str, namespace: str, name: str) -> K8sObject | None:
+        """One object, looked up in its kind's list (``None`` if it does not exist)."""
         canon = canonical_kind(kind)
         if canon is None:
             return None
-        plural, group, _, _, read, namespaced = KINDS[canon]
-        args = (name, namespace) if namespaced else (name,)
-        observed = self._clock()
-        data = self._read(f"read {plural} {namespace}/{name}", group, read, *args, missing_ok=True)
-        return self._object(canon, data, observed) if isinstance(data, dict) and data else None
+        namespaced = KINDS[canon][5]
+        if not namespaced:
+            return self._list(canon, None).get(("", name))
+        # the list list_objects reads: per configured namespace, else the cluster-wide one
+        return self._list(canon, namespace if self.namespaces else None).get((namespace, name))
 
     def object_history(self, kind: str, namespace: str, name: str) -> list[K8sObject]:
         """Live, there is no history: the current object only (``[]`` if it does not exist)."""
@@ -468,26 +235,32 @@ class KubernetesBackend:
             current = self.get_object(str(owner["kind"]), namespace, str(owner.get("name", "")))
         return chain
 
-    def events(self, namespace: str | None = None) -> list[K8sEvent]:
-        found: dict[str, K8sEvent] = {}
-        for scope in self._scopes(namespace):
-            for group, missing_ok in (("core", False), ("events", True)):
-                where = f" in {scope}" if scope else ""
-                if scope is None:
-                    data = self._read(f"list {group} events{where}", group, "list_event_for_all_namespaces",
-                                      missing_ok=missing_ok)
-                else:
-                    data = self._read(f"list {group} events{where}", group, "list_namespaced_event", scope,
-                                      missing_ok=missing_ok)
-                for item in (data or {}).get("items") or []:
-                    if not isinstance(item, dict):
-                        continue
-                    event = event_from_json(item)
-                    if event is None:
-                        continue
+    def _events(self, scope: str | None, group: str) -> list[tuple[str, K8sEvent]]:
+        """One events list (core or events.k8s.io, one scope), read once: (key, event) pairs."""
+        def read() -> list[tuple[str, K8sEvent]]:
+            where = f" in {scope}" if scope else ""
+            missing_ok = group == "events"
+            if scope is None:
+                data = self._read(f"list {group} events{where}", group, "list_event_for_all_namespaces",
+                                  missing_ok=missing_ok)
+            else:
+                data = self._read(f"list {group} events{where}", group, "list_namespaced_event", scope,
+                                  missing_ok=missing_ok)
+            out = []
+            for item in (data or {}).get("items") or []:
+                event = event_from_json(item) if isinstance(item, dict) else None
+                if event is not None:
                     meta = item.get("metadata") or {}
-                    key = str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}/{group}")
-                    found.setdefault(key, event)
+                    out.append((str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}/{group}"), event))
+            return out
+        return self._reads.get(("events", scope, group), read)
+
+    def events(self, namespace: str | None = None) -> list[K8sEvent]:
+        reads = [(scope, group) for scope in self._scopes(namespace) for group in ("core", "events")]
+        found: dict[str, K8sEvent] = {}
+        for pairs in bounded_map(lambda sg: self._events(*sg), reads, self._workers):
+            for key, event in pairs:
+                found.setdefault(key, event)
         return sorted(found.values(), key=lambda e: (e.time, e.involved_name, e.reason))
 
     # -- logs ---------------------------------------------------------------------------------
@@ -508,36 +281,47 @@ class KubernetesBackend:
             pods = [p for p in pods if self.service_of(p) == service or p.name == service]
         return pods[: self._max_log_pods]
 
+    def _pod_log(self, namespace: str, pod: str, container: str | None, since_seconds: int | None) -> str:
+        """One container's log (with timestamps), read once per look-back."""
+        def read() -> str:
+            kwargs: dict[str, Any] = {"timestamps": True, "tail_lines": self._tail}
+            if container:
+                kwargs["container"] = container
+            if since_seconds is not None:
+                kwargs["since_seconds"] = since_seconds
+            text = self._read(f"logs of {namespace}/{pod}" + (f"/{container}" if container else ""),
+                              "core", "read_namespaced_pod_log", pod, namespace, **kwargs)
+            return text or ""
+        return self._reads.get(("log", namespace, pod, container, since_seconds), read)
+
     def logs(
         self, service: str | None = None, pod: str | None = None,
         since: float | None = None, until: float | None = None,
     ) -> list[LogRecord]:
         now = self._clock()
         start = since if since is not None else now - self._lookback
-        out: list[LogRecord] = []
+        since_seconds = max(1, int(now - start) + 1) if since is not None or until is None else None
+        reads = []
         for p in self._pods_for(service, pod):
-            svc = service or self.service_of(p)
             containers = [c.get("name") for c in (p.body.get("spec") or {}).get("containers") or [] if c.get("name")]
-            for container in containers or [None]:
-                kwargs: dict[str, Any] = {"timestamps": True, "tail_lines": self._tail}
-                if container:
-                    kwargs["container"] = container
-                if since is not None or until is None:
-                    kwargs["since_seconds"] = max(1, int(now - start) + 1)
-                text = self._read(f"logs of {p.namespace}/{p.name}" + (f"/{container}" if container else ""),
-                                  "core", "read_namespaced_pod_log", p.name, p.namespace, **kwargs)
-                for line in (text or "").splitlines():
-                    if not line.strip():
-                        continue
-                    stamp, _, body = line.partition(" ")
-                    t = parse_k8s_time(stamp)
-                    if t is None:
-                        t, body = now, line
-                    if (since is not None and t < since) or (until is not None and t > until):
-                        continue
-                    sev_text, sev_num = guess_severity(body)
-                    out.append(LogRecord(time=t, service=svc, body=body, severity_text=sev_text,
-                                         severity_number=sev_num, namespace=p.namespace, pod=p.name))
+            reads += [(p, container) for container in containers or [None]]
+        texts = bounded_map(lambda pc: self._pod_log(pc[0].namespace, pc[0].name, pc[1], since_seconds), reads,
+                            self._workers)
+        out: list[LogRecord] = []
+        for (p, _), text in zip(reads, texts):
+            svc = service or self.service_of(p)
+            for line in text.splitlines():
+                if not line.strip():
+                    continue
+                stamp, _, body = line.partition(" ")
+                t = parse_k8s_time(stamp)
+                if t is None:
+                    t, body = now, line
+                if (since is not None and t < since) or (until is not None and t > until):
+                    continue
+                sev_text, sev_num = guess_severity(body)
+                out.append(LogRecord(time=t, service=svc, body=body, severity_text=sev_text,
+                                     severity_number=sev_num, namespace=p.namespace, pod=p.name))
         out.sort(key=lambda r: r.time)
         return out
 

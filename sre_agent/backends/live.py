@@ -6,6 +6,12 @@ stops answering makes its methods return empty results, and :meth:`LiveBackend.p
 (one redacted line each), so the runner marks the run partial while the other sources still
 answer.
 
+A ``LiveBackend`` serves one triage: what it reads is kept for its life (each Kubernetes kind
+listed once, each trace converted once, the default-window spans read once), so every tool of
+the run sees one consistent picture and nothing is read twice.  :meth:`LiveBackend.prefetch`
+starts the reads every triage needs (all spans, every object list, the events) concurrently in
+the background; :meth:`LiveBackend.refresh` forgets everything read.
+
 Example::
 
     from sre_agent.backends.live import LiveBackend
@@ -19,9 +25,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..models import Alert, K8sEvent, K8sObject, LogRecord, MetricSeries, SourceProblem, Span
+from ._parallel import ReadOnce
 from ._redact import one_line
 from ._retry import BackendRequestError
 from .alertmanager import AlertmanagerBackend
@@ -52,6 +60,8 @@ class LiveBackend:
         self._setup_problems = list(setup_problems)
         self._lock = threading.Lock()
         self._missing: dict[str, SourceProblem] = {}
+        self._reads = ReadOnce()
+        self._prefetch: ThreadPoolExecutor | None = None
 
     def __repr__(self) -> str:
         parts = [f"{n}={getattr(self, n)!r}" for n in ("kubernetes", "prometheus", "jaeger", "alertmanager")]
@@ -121,7 +131,11 @@ class LiveBackend:
 
     def spans(self, service: str | None = None, since: float | None = None, until: float | None = None) -> list[Span]:
         jaeger = self._need("jaeger", "traces")
-        return jaeger.spans(service, since, until) if jaeger else []
+        if jaeger is None:
+            return []
+        if since is None and until is None:  # the default window: read once per backend
+            return list(self._reads.get(("spans", service), lambda: jaeger.spans(service)))
+        return jaeger.spans(service, since, until)
 
     def metric_names(self, matchers: dict[str, str] | None = None) -> list[str]:
         prom = self._need("prometheus", "metrics")
@@ -135,6 +149,31 @@ class LiveBackend:
     def alerts(self) -> list[Alert]:
         am = self._need("alertmanager", "alerts")
         return am.alerts() if am else []
+
+    def prefetch(self) -> None:
+        """Start, in the background, the reads every triage makes first: all spans, every object
+        list and the events (two threads, each fanning out to its source's bounded pool).  The
+        calls that need them later wait for these reads instead of starting their own."""
+        jobs: list[Callable[[], Any]] = []
+        if self.jaeger is not None:
+            jobs.append(self.spans)
+        if self.kubernetes is not None:
+            kube = self.kubernetes
+            jobs.append(lambda: (kube.list_objects(), kube.events()))
+        with self._lock:
+            if self._prefetch is not None or not jobs:
+                return
+            self._prefetch = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="sre-agent-prefetch")
+        for job in jobs:
+            self._prefetch.submit(job)  # failures are the sources' problems(); a caller reads again
+
+    def refresh(self) -> None:
+        """Forget everything read so far (the next calls read the sources again)."""
+        self._reads.clear()
+        for name in ("kubernetes", "jaeger"):
+            backend = getattr(self, name)
+            if backend is not None:
+                backend.refresh()
 
     def problems(self) -> list[SourceProblem]:
         out = list(self._setup_problems)
@@ -162,6 +201,8 @@ class LiveBackend:
         return status
 
     def close(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.shutdown(wait=True, cancel_futures=True)
         for name in ("kubernetes", "prometheus", "jaeger", "alertmanager"):
             backend = getattr(self, name)
             if backend is not None:

@@ -1,0 +1,71 @@
+"""Process plumbing shared by the test servers: free ports, readiness polling, stopping, binaries.
+
+Binaries come from the Debian packages ``prometheus`` and ``prometheus-alertmanager``
+(``.ci/install-servers.sh``); the ``SRE_AGENT_*_BIN`` variables point elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import requests
+
+PROMETHEUS = os.environ.get("SRE_AGENT_PROMETHEUS_BIN", "/usr/bin/prometheus")
+PROMTOOL = os.environ.get("SRE_AGENT_PROMTOOL_BIN", "/usr/bin/promtool")
+ALERTMANAGER = os.environ.get("SRE_AGENT_ALERTMANAGER_BIN", "/usr/bin/prometheus-alertmanager")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
+    """Poll ``url`` until it answers 200; raise with the server's log tail otherwise."""
+    deadline = time.monotonic() + timeout
+    session = requests.Session()
+    session.trust_env = False
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            break
+        try:
+            if session.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+    raise RuntimeError(f"{url} did not come up within {timeout}s\n{tail}")
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    """Terminate a server process (kill it if it does not stop within 10 s)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def binaries_present(*names: str) -> bool:
+    """True when every named binary is on PATH or exists as a path."""
+    return all(shutil.which(n) or os.path.exists(n) for n in names)
+
+
+def rfc3339(t: float | None) -> str | None:
+    """Epoch seconds -> RFC 3339 UTC (microseconds only when the time has a fraction)."""
+    if t is None:
+        return None
+    dt = datetime.fromtimestamp(t, timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (f".{dt.microsecond:06d}Z" if dt.microsecond else "Z")
