@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mast": ("sre_agent.commands.mast", "label run traces with the 14 MAST failure modes"),
     "ablate": ("sre_agent.commands.ablate", "run an ablation over fixes, model profiles and seeds"),
     "serve": ("sre_agent.commands.serve", "receive Alertmanager webhooks and triage each alert group"),
+    "model-server": ("sre_agent.commands.model_server", "an OpenAI-compatible endpoint backed by the offline reasoner"),
 }
 
 
