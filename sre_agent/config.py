@@ -68,11 +68,13 @@ class ToolsConfig(_Strict):
 class OpenAIConfig(_Strict):
     model: str
     base_url: str | None = None
+    base_url_env: str | None = None  # read base_url from this environment variable (a local server's port)
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = 0.0
     timeout_seconds: float = 60
     max_retries: int = 3
     model_info: dict[str, Any] | None = None
+    max_tokens: int | None = Field(None, ge=1)  # completion cap per call
 
 
 class ModelProfile(_Strict):

@@ -37,8 +37,15 @@ def make_client(profile: ModelProfile, seed: int = 0) -> ChatCompletionClient:
         from autogen_ext.models.openai import OpenAIChatCompletionClient
         kwargs: dict[str, Any] = {"model": cfg.model, "api_key": key, "temperature": cfg.temperature,
                                   "timeout": cfg.timeout_seconds, "max_retries": cfg.max_retries}
-        if cfg.base_url:
-            kwargs["base_url"] = cfg.base_url
+        base_url = cfg.base_url
+        if cfg.base_url_env:
+            base_url = os.environ.get(cfg.base_url_env)
+            if not base_url:
+                raise ConfigError(f"model profile {profile.name!r}: environment variable {cfg.base_url_env} (the base_url) is not set")
+        if base_url:
+            kwargs["base_url"] = base_url
+        if cfg.max_tokens:
+            kwargs["max_tokens"] = cfg.max_tokens
         if cfg.model_info:
             kwargs["model_info"] = cfg.model_info
         return OpenAIChatCompletionClient(**kwargs)

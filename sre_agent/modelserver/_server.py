@@ -43,11 +43,12 @@ class ModelServer:
     """An OpenAI-compatible endpoint backed by ``reasoner`` (default: the offline reasoner).
 
     ``port=0`` picks a free port; :attr:`base_url` is what a client's ``base_url`` should be.
-    ``requests`` counts chat-completion requests, ``faults`` the faults served, by kind.
+    ``requests`` counts chat-completion requests, ``served_faults`` the faults served, by kind;
+    with ``record=True``, ``recorded`` keeps every answered request body (to replay elsewhere).
     """
 
     def __init__(self, reasoner: ChatCompletionClient | None = None, host: str = "127.0.0.1", port: int = 0,
-                 model: str = "sre-agent-offline", faults: FaultPlan | None = None) -> None:
+                 model: str = "sre-agent-offline", faults: FaultPlan | None = None, record: bool = False) -> None:
         if reasoner is None:
             from ..llm.offline import OfflineReasoner
             reasoner = OfflineReasoner()
@@ -56,6 +57,7 @@ class ModelServer:
         self.faults = faults or FaultPlan()
         self.requests = 0
         self.served_faults: dict[str, int] = {}
+        self.recorded: list[dict[str, Any]] | None = [] if record else None
         self._lock = threading.Lock()  # one reasoner call at a time
         self._count_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -116,6 +118,8 @@ class ModelServer:
             raise RequestError("max_tokens: expected a positive integer")
         with self._lock:
             result = asyncio.run(self.reasoner.create(messages, tools=tools))
+            if self.recorded is not None:
+                self.recorded.append(body)
         model = body.get("model") if isinstance(body.get("model"), str) else self.model
         return result_to_response(result, model, number, int(time.time()), cap)
 
