@@ -160,3 +160,30 @@ def test_cli_serves_and_refuses_bad_flags(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_endpoint_profile_reads_base_url_from_the_environment(scenario: Path, in_process: Path, tmp_path: Path) -> None:
+    """base_url_env (a local server's port is known only at start): set, the run goes there;
+    unset, one line naming the variable, exit 2."""
+    cfg = tmp_path / "env.yaml"
+    cfg.write_text(f"""model:
+  kind: openai
+  openai:
+    model: sre-agent-offline
+    base_url_env: SRE_AGENT_TEST_BASE_URL
+    api_key_env: {KEY_ENV}
+    max_retries: 0
+    max_tokens: 100000
+    model_info: {MODEL_INFO}
+""", encoding="utf-8")
+    proc = run_cli("triage", "--alert", scenario / "alerts", "--config", cfg, "--output-dir", tmp_path / "none",
+                   env={KEY_ENV: "x", "SRE_AGENT_TEST_BASE_URL": ""})
+    assert proc.returncode == 2 and "SRE_AGENT_TEST_BASE_URL" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    with ModelServer(record=True) as server:
+        proc = run_cli("triage", "--alert", scenario / "alerts", "--config", cfg, "--output-dir", tmp_path / "out",
+                       env={KEY_ENV: "x", "SRE_AGENT_TEST_BASE_URL": server.base_url}, timeout=300)
+        recorded = list(server.recorded or [])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert recorded and all(body.get("max_tokens") == 100000 for body in recorded)  # the profile's cap is sent
+    assert (tmp_path / "out" / "agent_output.json").read_bytes() == (in_process / "agent_output.json").read_bytes()
