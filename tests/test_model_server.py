@@ -160,6 +160,8 @@ def test_cli_serves_and_refuses_bad_flags(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    assert server.returncode == 0
+    assert "served 1 chat-completion request(s)" in (server.stderr.read() if server.stderr else "")
 
 
 def test_endpoint_profile_reads_base_url_from_the_environment(scenario: Path, in_process: Path, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ port.  The first line on stdout is ``listening on http://HOST:PORT/v1``.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from ..errors import InputError
@@ -55,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
                              model=args.model_name, faults=plan)
     except OSError as exc:
         raise InputError(f"--host {args.host} --port {args.port}: cannot listen ({exc.strerror})") from None
+    def _interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)  # a supervisor's stop ends the server like Ctrl-C
     print(f"listening on {server.base_url}", flush=True)
     try:
         server.serve_forever()
