@@ -12,7 +12,7 @@ triage per chat format with small budgets.  Needs the ``llm`` extra.
 Usage::
 
     python -m sre_agent.eval.bench_small_model [--scenario Scenario-27] [--max-tokens 256]
-        [--formats default,chatml-function-calling] [--triage] [--max-turns 8]
+        [--formats default,chatml-function-calling] [--triage] [--max-turns 8] [--requests FILE [--record-only]]
 """
 
 from __future__ import annotations
@@ -173,18 +173,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--triage", action="store_true", help="also time one whole triage per chat format")
     p.add_argument("--max-turns", type=int, default=8)
     p.add_argument("--max-wall", type=float, default=600)
+    p.add_argument("--requests", type=Path, help="a JSON file of recorded requests: read if it exists, else written")
+    p.add_argument("--record-only", action="store_true", help="record the requests (--requests) and stop")
     args = p.parse_args(argv)
     from sre_agent.modelserver.llama import missing_llm_packages
     from sre_agent.simulator import simulate
 
-    if missing_llm_packages():
+    if missing_llm_packages() and not args.record_only:
         print(f"bench_small_model: not installed: {', '.join(missing_llm_packages())} (pip install -e '.[llm]')",
               file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="bench-small-model-"))
     args.scenario_dir = simulate(args.ground_truths / f"{args.scenario}.yaml", work / args.scenario, seed=0, scale=args.scale)
-    requests = record_requests(args.scenario_dir, work)
+    if args.requests and args.requests.is_file():
+        requests = json.loads(args.requests.read_text(encoding="utf-8"))
+    else:
+        requests = record_requests(args.scenario_dir, work)
+        if args.requests:
+            args.requests.write_text(json.dumps(requests), encoding="utf-8")
     print(f"recorded first requests of: {', '.join(requests)} (work dir {work})", flush=True)
+    if args.record_only:
+        return 0
     for fmt in args.formats.split(","):
         for row in bench_format(fmt, requests, args, work):
             print(row, flush=True)
