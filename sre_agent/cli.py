@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ablate": ("sre_agent.commands.ablate", "run an ablation over fixes, model profiles and seeds"),
     "serve": ("sre_agent.commands.serve", "receive Alertmanager webhooks and triage each alert group"),
     "dataset": ("sre_agent.commands.dataset", "download a benchmark dataset (ITBench-Lite) and check its scenarios"),
+    "model-server": ("sre_agent.commands.model_server", "an OpenAI-compatible endpoint backed by the offline reasoner"),
 }
 
 

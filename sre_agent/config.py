@@ -73,6 +73,8 @@ class OpenAIConfig(_Strict):
 
     model: str
     base_url: str | None = None
+    #: read base_url from this environment variable instead (e.g. a local server's port)
+    base_url_env: str | None = None
     #: environment variable holding the API key; empty for servers that need none (vLLM, Ollama ...)
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = 0.0

@@ -31,6 +31,12 @@ def make_client(profile: ModelProfile, seed: int = 0) -> ChatCompletionClient:
         key = os.environ.get(cfg.api_key_env) if cfg.api_key_env else "not-needed"
         if not key:
             raise ConfigError(f"model profile {profile.name!r}: environment variable {cfg.api_key_env} is not set")
+        if cfg.base_url_env:
+            base_url = os.environ.get(cfg.base_url_env)
+            if not base_url:
+                raise ConfigError(f"model profile {profile.name!r}: environment variable {cfg.base_url_env} "
+                                  "(the base_url) is not set")
+            cfg = cfg.model_copy(update={"base_url": base_url})
         if cfg.api_key_env:
             from ..backends._redact import register_secret
             register_secret(key)  # masked in every error line, log record and trace text from now on
