@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sre_agent.localhttp import free_port
+
 SERVICES_A = ["cart", "frontend"]
 SERVICES_B = ["cart", "frontend", "frontend-proxy"]
 STARTS_AT = "2025-10-29T00:31:20Z"  # inside the simulated incident's window
@@ -47,13 +49,6 @@ def _webhook(group: int, services: list[str]) -> dict[str, Any]:
     return {"version": "4", "groupKey": f'{{}}:{{alertname="RequestErrorRate", bench_group="{group}"}}',
             "receiver": "sre-agent", "status": "firing", "groupLabels": {"bench_group": str(group)},
             "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://alertmanager", "alerts": alerts}
-
-
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _peak_rss_mib(pid: int) -> float | None:
@@ -143,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         scenario = simulate(truth, work / "sim", seed=0, scale=args.scale)
         token = secrets.token_urlsafe(24)
         (work / "token").write_text(token + "\n", encoding="utf-8")
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = open(work / "serve.log", "wb")  # noqa: SIM115 - closed below
         env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -51,7 +51,7 @@ class LlamaCppServer:
     def __init__(self, model: Path, port: int = 0, chat_format: str | None = None, n_ctx: int = 4096,
                  n_threads: int | None = None, alias: str = "smollm2-135m-instruct", log: Path | None = None,
                  startup_timeout: float = 180.0) -> None:
-        from ..backends.live_testing import free_port
+        from ..localhttp import free_port
 
         self.model = Path(model)
         self.port = port or free_port()
@@ -80,7 +80,7 @@ class LlamaCppServer:
 
     def start(self) -> "LlamaCppServer":
         """Start the server and wait until ``/v1/models`` answers (its log tail on failure)."""
-        from ..backends.live_testing import wait_http
+        from ..localhttp import wait_http
 
         self._log_file = open(self.log, "wb") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(self.command(), stdout=self._log_file, stderr=subprocess.STDOUT,

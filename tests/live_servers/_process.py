@@ -8,42 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import requests
+from sre_agent.localhttp import free_port, wait_http  # noqa: F401  (re-exported)
 
 PROMETHEUS = os.environ.get("SRE_AGENT_PROMETHEUS_BIN", "/usr/bin/prometheus")
 PROMTOOL = os.environ.get("SRE_AGENT_PROMTOOL_BIN", "/usr/bin/promtool")
 ALERTMANAGER = os.environ.get("SRE_AGENT_ALERTMANAGER_BIN", "/usr/bin/prometheus-alertmanager")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
-    """Poll ``url`` until it answers 200; raise with the server's log tail otherwise."""
-    deadline = time.monotonic() + timeout
-    session = requests.Session()
-    session.trust_env = False
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            break
-        try:
-            if session.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-    raise RuntimeError(f"{url} did not come up within {timeout}s\n{tail}")
 
 
 def stop(proc: subprocess.Popen | None) -> None:
