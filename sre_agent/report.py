@@ -70,8 +70,8 @@ def build_agent_output(orch: Any) -> dict[str, Any]:
     return {
         "entities": entities,
         "propagations": propagations,
-        "alerts_explained": [{"alert": a.name, "key": a.key, "explanation": a.explanation, "explained": bool(a.explained)}
-                             for a in state.alerts],
+        "alerts_explained": [{"alert": a.name, "key": a.key, "explanation": a.explanation, "explained": bool(a.explained),
+                              "ruled_out": bool(a.ruled_out)} for a in state.alerts],
         "incomplete": state.incomplete or not verified,
         "incomplete_reason": state.incomplete_reason,
         "missing_sources": state.missing_sources,
@@ -109,7 +109,14 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
         lines.append("- (none established)")
     lines += ["", "## Alerts", ""]
     for a in out["alerts_explained"]:
-        lines.append(f"- {a['alert']}: {'explained — ' + a['explanation'] if a['explained'] else 'not explained'}")
+        subject = next((x.subject for x in state.alerts if x.key == a["key"]), "")
+        name = f"{a['alert']} on {subject}" if subject else a["alert"]
+        if a["explained"]:
+            lines.append(f"- {name}: explained — {a['explanation']}")
+        elif a.get("ruled_out"):
+            lines.append(f"- {name}: {a['explanation'] or 'ruled out'}")
+        else:
+            lines.append(f"- {name}: not explained")
     lines += ["", "## Ruled out", ""]
     ruled = [h for h in state.hypotheses if h.status == "rejected"]
     lines += [f"- {h.entity}: {h.mechanism}" for h in ruled] or ["- (nothing)"]

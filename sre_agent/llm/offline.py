@@ -33,6 +33,7 @@ from autogen_core.tools import Tool, ToolSchema
 
 from ..state import approx_tokens, parse_state
 from . import reasoning
+from .alert_rulings import rule_out_reasons
 from .notes import noted_call_ids, recall, take_notes
 from .reasoning import Call, View, canonical
 
@@ -269,8 +270,8 @@ class OfflineReasoner(ChatCompletionClient):
             roots = reasoning.root_causes(out["hypotheses"])
             out["propagation"] = reasoning.propagation(view, roots)
         if out["action"] == "conclude":
-            out["rule_out_alerts"] = [{"key": a["key"], "reason": "no path from the confirmed root cause to this alert's service"}
-                                      for a in view.alerts if not a.get("explained")]
+            out["rule_out_alerts"] = rule_out_reasons(view, out.get("propagation", []),
+                                                      [a for a in view.alerts if not a.get("explained")])
         if not has_state(messages):  # no shared state: keep what was established in the plan itself
             out["notes"] = take_notes(view)
         return "PLAN\n" + json.dumps(compact_plan(out), sort_keys=True, separators=(",", ":"))
