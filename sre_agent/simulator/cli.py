@@ -2,6 +2,7 @@
 
     python -m sre_agent simulate GROUND_TRUTH.yaml --out DIR [--seed N] [--dump-chaos-objects]
     python -m sre_agent simulate --all GT_DIR --out DIR [--seed N] [--jobs N]
+    ... [--variant hard] [--hard no-prefault-dump,root-without-traces,...]
 
 Each ground truth becomes ``DIR/Scenario-<id>/``.  Bad input ends with one line and exit code 2.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from sre_agent.errors import InputError
 
 from .groundtruth import GroundTruthError
+from .hard import SWITCHES, parse_switches
 from .scenario import run as run_scenario
 
 
@@ -30,12 +32,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="request-rate multiplier (default 1.0)")
     parser.add_argument("--dump-chaos-objects", action="store_true",
                         help="also dump Chaos Mesh custom resources into k8s_objects_raw.tsv (the real recorder does not)")
+    parser.add_argument("--variant", choices=("normal", "hard"), default="normal",
+                        help="hard: every hard switch on (default normal)")
+    parser.add_argument("--hard", metavar="SWITCHES", default="",
+                        help="comma-separated hard switches (instead of --variant hard): " + ", ".join(SWITCHES))
 
 
-def _one(job: tuple[str, str, int, bool, float]) -> tuple[str, str, dict[str, int]]:
-    path, out, seed, dump, scale = job
+def _one(job: tuple[str, str, int, bool, float, tuple[str, ...]]) -> tuple[str, str, dict[str, int]]:
+    path, out, seed, dump, scale, hard = job
     try:
-        report = run_scenario(path, out, seed, dump, scale)
+        report = run_scenario(path, out, seed, dump, scale, hard)
     except GroundTruthError as exc:
         return path, f"error: {exc}", {}
     return path, str(report.folder), report.rows
@@ -46,12 +52,18 @@ def run_cli(args: argparse.Namespace) -> int:
         raise InputError("give either one GROUND_TRUTH.yaml or --all GT_DIR (exactly one of them)")
     if args.scale <= 0:
         raise InputError(f"--scale {args.scale}: expected a positive number")
+    try:
+        hard = parse_switches("hard" if args.variant == "hard" else args.hard)
+    except ValueError as exc:
+        raise InputError(f"--hard: {exc}") from None
+    if args.variant == "hard" and args.hard:
+        raise InputError("give --variant hard (every switch) or --hard SWITCHES, not both")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder (expected a folder for Scenario-<id>/ output)")
     if args.ground_truth:
         try:
-            report = run_scenario(args.ground_truth, out, args.seed, args.dump_chaos_objects, args.scale)
+            report = run_scenario(args.ground_truth, out, args.seed, args.dump_chaos_objects, args.scale, hard)
         except GroundTruthError as exc:
             raise InputError(str(exc)) from None
         total = report.rows.get("logs", 0) + report.rows.get("spans", 0)
@@ -63,7 +75,7 @@ def run_cli(args: argparse.Namespace) -> int:
     files = sorted(str(p) for p in gt_dir.glob("*.yaml"))
     if not files:
         raise InputError(f"--all {gt_dir}: no *.yaml ground truths in this folder")
-    jobs = [(f, str(out), args.seed, args.dump_chaos_objects, args.scale) for f in files]
+    jobs = [(f, str(out), args.seed, args.dump_chaos_objects, args.scale, hard) for f in files]
     workers = args.jobs or os.cpu_count() or 1
     from tqdm import tqdm
 

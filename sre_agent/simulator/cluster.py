@@ -24,6 +24,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "StatefulSet": ("apps/v1", "statefulsets"), "DaemonSet": ("apps/v1", "daemonsets"),
     "HorizontalPodAutoscaler": ("autoscaling/v2", "horizontalpodautoscalers"),
     "NetworkPolicy": ("networking.k8s.io/v1", "networkpolicies"),
+    "ResourceQuota": ("v1", "resourcequotas"), "PersistentVolumeClaim": ("v1", "persistentvolumeclaims"),
     "NetworkChaos": ("chaos-mesh.org/v1alpha1", "networkchaos"), "PodChaos": ("chaos-mesh.org/v1alpha1", "podchaos"),
     "StressChaos": ("chaos-mesh.org/v1alpha1", "stresschaos"), "HTTPChaos": ("chaos-mesh.org/v1alpha1", "httpchaos"),
     "JVMChaos": ("chaos-mesh.org/v1alpha1", "jvmchaos"), "Schedule": ("chaos-mesh.org/v1alpha1", "schedules"),

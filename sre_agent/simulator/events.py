@@ -80,5 +80,6 @@ class EventLog:
                                          json.dumps(body, separators=(",", ":")), "", "{}", "", "", "", "{}",
                                          str(attrs), ""]))
 
-    def sorted_rows(self) -> list[list[Any]]:
-        return [r for _, r in sorted(self.rows, key=lambda x: x[0])]
+    def sorted_rows(self, since: int | None = None) -> list[list[Any]]:
+        """Rows in observation order (only those observed at or after ``since`` when given)."""
+        return [r for t, r in sorted(self.rows, key=lambda x: x[0]) if since is None or t >= since]

@@ -15,8 +15,9 @@ from .app import NAMESPACE, SERVICES, build_cluster
 from .clock import NS, file_stamp
 from .cluster import dump_times
 from .events import EventLog
-from .faults import Context, chain, direct_targets, inject
+from .faults import Context, chain, direct_targets, inject, recreate_services
 from .groundtruth import GroundTruth, group_service, load
+from .hard import apply as apply_hard, edge_only, hard_rng, late_dump_times, recording_start
 from .incident import Incident
 from .metrics import pod_rows, service_rows
 from .noise import add_noise
@@ -38,6 +39,8 @@ class Report:
     error_spans: dict[str, int] = field(default_factory=dict)
     noise: list[str] = field(default_factory=list)
     fault_start: int = 0
+    hard: tuple[str, ...] = ()
+    record_start: int = 0
 
 
 def scenario_rng(seed: int, scenario_id: str) -> random.Random:
@@ -62,7 +65,7 @@ def _recreate(gt: GroundTruth) -> frozenset[str]:
             svc = group_service(gt, rc.id)
             if svc and len(chain(gt, rc)) > 1 and "PendingPodsDetected" not in {a.id for a in gt.alerts}:
                 out.add(svc)
-    return frozenset(out)
+    return frozenset(out) | recreate_services(gt)
 
 
 def _alert_specs(gt: GroundTruth, ctx: Context, rng: random.Random) -> list[AlertSpec]:
@@ -105,10 +108,14 @@ def _alert_specs(gt: GroundTruth, ctx: Context, rng: random.Random) -> list[Aler
 
 
 def run(ground_truth_path: str | Path, out_dir: str | Path, seed: int = 0, dump_chaos_objects: bool = False,
-        scale: float = 1.0) -> Report:
-    """Simulate one ground truth into ``out_dir/Scenario-<id>/`` and report what was made."""
+        scale: float = 1.0, hard: tuple[str, ...] = ()) -> Report:
+    """Simulate one ground truth into ``out_dir/Scenario-<id>/`` and report what was made.
+
+    ``hard``: the hard switches to apply (see :mod:`.hard`); none gives the normal variant.
+    """
     gt = load(ground_truth_path)
     rng = scenario_rng(seed, gt.id)
+    hrng = hard_rng(seed, gt.id)
     day = rng.randint(0, 180)
     start = (1748736000 + day * 86400 + rng.randint(0, 86400 - 4000)) * NS
     length = rng.randint(35, 55) * 60 * NS
@@ -121,6 +128,7 @@ def run(ground_truth_path: str | Path, out_dir: str | Path, seed: int = 0, dump_
     involved = {s for g in gt.groups if (s := group_service(gt, g.id))}
     inject(ctx)
     noise = add_noise(ctx, involved)
+    noise += apply_hard(ctx, tuple(hard), hrng, involved)
     traffic = Traffic(rng, topo, inc, start, end, BASE_RATE * scale)
     traffic.run()
     traffic.extras()
@@ -132,14 +140,22 @@ def run(ground_truth_path: str | Path, out_dir: str | Path, seed: int = 0, dump_
     (folder / "alerts").mkdir(parents=True)
     (folder / "metrics").mkdir()
     report = Report(folder, gt.id, root_objects=dict(ctx.root_names), noise=noise, fault_start=fault_start,
-                    error_spans=dict(traffic.error_spans))
+                    error_spans=dict(traffic.error_spans), hard=tuple(hard))
     shutil.copyfile(ground_truth_path, folder / "ground_truth.yaml")
-    for t, alerts in snapshots(_alert_specs(gt, ctx, rng), start, end, rng):
+    specs = _alert_specs(gt, ctx, rng)
+    if "edge-alerts-only" in hard:
+        specs = edge_only(specs)
+    for t, alerts in snapshots(specs, start, end, rng):
         write_json(folder / "alerts" / f"alerts_at_{file_stamp(t)}.json", alerts)
     report.rows["alerts"] = len(list((folder / "alerts").iterdir()))
+    times = dump_times(start, end, rng)
+    since = None
+    if "no-prefault-dump" in hard:
+        since = report.record_start = recording_start(fault_start, hrng)
+        times = late_dump_times(since, end, hrng)
     report.rows["k8s_objects"] = write_tsv(folder / "k8s_objects_raw.tsv", LOG_COLUMNS,
-                                           cluster.dump_rows(dump_times(start, end, rng), dump_chaos_objects))
-    report.rows["k8s_events"] = write_tsv(folder / "k8s_events_raw.tsv", LOG_COLUMNS, events.sorted_rows())
+                                           cluster.dump_rows(times, dump_chaos_objects))
+    report.rows["k8s_events"] = write_tsv(folder / "k8s_events_raw.tsv", LOG_COLUMNS, events.sorted_rows(since))
     traffic.logs.sort(key=lambda x: x[0])
     traffic.spans.sort(key=lambda x: x[0])
     report.rows["logs"] = write_tsv(folder / "otel_logs_raw.tsv", LOG_COLUMNS, (r for _, r in traffic.logs))
