@@ -70,6 +70,7 @@ TOOL_ARGS: dict[str, list[dict]] = {
     "recent_changes": [{}, {"namespace": "otel-demo"}],
     "get_events": [{}, {"warnings_only": True}, {"namespace": "chaos-mesh"},
                    {"entity": "chaos-mesh/HTTPChaos/otel-demo-quote-http-chaos-abort"}],
+    "analyze_cluster": [{}, {"namespace": "otel-demo"}, {"kind": "Service"}, {"kind": "PodChaos"}],
     "search_logs": [{"service": s} for s in ("quote", "shipping", "checkout", "frontend")]
                    + [{"service": "shipping", "min_severity": "INFO", "pattern": "quote"}],
     "metric_anomalies": [{"entity": e} for e in ("quote", "shipping", "checkout")],

@@ -5,18 +5,18 @@ swap behind it.  Every tool is read-only.
 
 Example:
     >>> sorted(t.name for t in all_tools())[:3]
-    ['call_graph', 'describe', 'get_alerts']
+    ['analyze_cluster', 'call_graph', 'describe']
 """
 
 from __future__ import annotations
 
-from . import alerts, events, kubernetes, logs, metrics, traces
+from . import alerts, events, kubernetes, logs, metrics, state, traces
 from .base import Tool, ToolContext, ToolOutput, ToolResult, execute
 
 
 def all_tools() -> list[Tool]:
     """Every tool, in a stable order."""
-    return [*alerts.TOOLS, *traces.TOOLS, *kubernetes.TOOLS, *events.TOOLS, *logs.TOOLS, *metrics.TOOLS]
+    return [*alerts.TOOLS, *traces.TOOLS, *kubernetes.TOOLS, *events.TOOLS, *logs.TOOLS, *metrics.TOOLS, *state.TOOLS]
 
 
 __all__ = ["Tool", "ToolContext", "ToolOutput", "ToolResult", "all_tools", "execute"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..llm.state_signals import STATE_ANOMALIES, STATE_MECHANISMS
 from .base import Fix, Intervention
 
 MECHANISM_SIGNALS = {
@@ -17,7 +18,7 @@ MECHANISM_SIGNALS = {
     "no_endpoints", "pod_phase", "traffic_surge", "rescale", "scheduling", "evicted", "error_origin",
     "unreachable_peer", "failing_callee", "slow_callee", "error_rate", "latency", "error_logs",
     "connection_errors", "metric_anomaly", "pod_restarted", "scaled_to_zero",
-}
+} | set(STATE_MECHANISMS) | STATE_ANOMALIES  # the state analyzers' findings (tool analyze_cluster)
 
 
 def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:

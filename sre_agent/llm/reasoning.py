@@ -23,6 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .state_signals import STATE_ANOMALIES, STATE_CHANGES, STATE_FAILURES, STATE_MECHANISMS
+
 ANOMALY_SIGNALS = {
     "error_origin": 1.0, "unreachable_peer": 0.9, "failing_callee": 0.7, "slow_callee": 0.6,
     "error_rate": 0.5, "latency": 0.5, "error_logs": 0.5, "connection_errors": 0.4, "metric_anomaly": 0.35,
@@ -33,11 +35,11 @@ MECHANISM_SIGNALS = {
     "image_pull": 0.9, "oomkilled": 0.8, "crashloop": 0.75, "container_terminated": 0.7, "container_waiting": 0.7,
     "spec_changed": 0.7, "data_changed": 0.45, "created": 0.4, "no_endpoints": 0.6, "pod_phase": 0.5,
     "traffic_surge": 0.75, "rescale": 0.3, "scheduling": 0.6, "evicted": 0.5, "pod_restarted": 0.65,
-    "scaled_to_zero": 0.95,
+    "scaled_to_zero": 0.95, **STATE_MECHANISMS,
 }
 OWNER_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 CHAOS_KINDS = {"networkchaos", "podchaos", "stresschaos", "httpchaos", "jvmchaos", "iochaos", "dnschaos", "timechaos", "schedule"}
-SURVEY = [("get_alerts", {}), ("service_health", {}), ("recent_changes", {}), ("get_events", {})]
+SURVEY = [("get_alerts", {}), ("service_health", {}), ("recent_changes", {}), ("get_events", {}), ("analyze_cluster", {})]
 MAX_WALK = 10
 MAX_DRILL = 3
 
@@ -203,9 +205,9 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
 
 
 CHANGE_SIGNALS = {"chaos_experiment", "feature_flag_change", "spec_changed", "data_changed", "network_policy",
-                  "scaled_to_zero", "port_mismatch", "created"}
+                  "scaled_to_zero", "port_mismatch", "created"} | STATE_CHANGES
 FAILURE_SIGNALS = {"pod_restarted", "crashloop", "oomkilled", "container_terminated", "container_waiting", "pod_phase",
-                   "evicted", "image_pull"}
+                   "evicted", "image_pull"} | STATE_FAILURES
 
 
 def _changes_explain_failures(cands: list[dict[str, Any]]) -> None:
@@ -380,7 +382,8 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
             own += [f for f in findings if _kind(f["entity"]).lower() in CHAOS_KINDS and f["entity"] != ent
                     and svc(f["entity"]).startswith(svc(ent))]
         exists = bool(own) or _kind(ent) == "Namespace"
-        anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS]
+        anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS
+                   or f.get("signal") in STATE_ANOMALIES]
         # what the claim acts on, from the evidence itself (a claim's own 'related' may be missing)
         related = set(claim.get("related", [])) | {svc(ent)}
         for f in own:
