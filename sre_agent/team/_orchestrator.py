@@ -334,6 +334,11 @@ class Orchestrator:
             self.state.upsert_hypothesis(h["entity"], mechanism=str(h.get("mechanism", ""))[:120], status=status,
                                          score=float(h.get("score", 0) or 0), evidence=[str(e) for e in h.get("evidence", [])][:8],
                                          reason=str(h.get("reason", ""))[:200])
+        for item in plan.get("ruled_out_candidates", [])[:10]:  # e.g. trouble over before the onset
+            ent = str(item.get("entity", "")) if isinstance(item, dict) else ""
+            if ent.count("/") == 2 and ent not in roots and getattr(self.state.hypothesis_for(ent), "status", "") != "confirmed":
+                self.state.upsert_hypothesis(ent, status="rejected", mechanism="distractor", reason=str(item.get("reason", ""))[:300])
+                self.state.ruled_out += [] if ent in self.state.ruled_out else [ent]
         for r in roots:
             h = self.state.hypothesis_for(r) if r.count("/") == 2 else None
             if r.count("/") == 2 and h is None:
