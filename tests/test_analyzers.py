@@ -269,6 +269,18 @@ def test_quota_exhausted_names_blocked_workloads_and_a_roomy_quota_is_quiet():
     assert f.severity == "critical" and "pods 4/4" in f.message and f"{NS}/Deployment/cart" in f.related
 
 
+def test_quota_refusing_pods_that_do_not_specify_what_it_meters():
+    q = obj("ResourceQuota", "compute", {}, {"hard": {"limits.cpu": "8"}, "used": {"limits.cpu": "0"}})
+    rs = obj("ReplicaSet", "cart-7d9", {"replicas": 1}, {"replicas": 0},
+             ownerReferences=[{"kind": "Deployment", "name": "cart", "controller": True}])
+    evs = [event("ReplicaSet", "cart-7d9", "FailedCreate",
+                 'pods "cart-7d9-x" is forbidden: failed quota: compute: must specify limits.cpu for: cart')]
+    found = reasons([q, rs], evs)
+    assert only(found, "quota_rejects_pods") == {f"{NS}/ResourceQuota/compute"}
+    assert only(found, "quota_rejected") == {f"{NS}/ReplicaSet/cart-7d9"}
+    assert not reasons([q, rs])  # nothing refused, nothing used up
+
+
 def test_limit_range_rejecting_pods():
     lr = obj("LimitRange", "limits", {"limits": [{"type": "Container", "max": {"memory": "64Mi"}}]})
     rs = obj("ReplicaSet", "cart-7d9", {"replicas": 1}, {"replicas": 0})

@@ -246,3 +246,21 @@ def test_cli_rejects_bad_input_with_exit_code_2(tmp_path, capsys):
     assert "bad.yaml" in err and "missing.yaml" in err
     assert main(["simulate", str(GT_DIR / "Scenario-5.yaml"), "--out", str(tmp_path / "o"), "--scale", "0.05"]) == 0
     assert (tmp_path / "o" / "Scenario-5" / "otel_traces_raw.tsv").is_file()
+
+
+def folder_digest(folder: Path) -> str:
+    """sha256 over every file of a scenario folder (relative path and bytes)."""
+    h = hashlib.sha256()
+    for p in sorted(x for x in folder.rglob("*") if x.is_file()):
+        h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def test_normal_variant_of_the_29_is_byte_identical_to_the_recorded_digests(all_scenarios):
+    """The normal variant never changes by accident (hard switches and new mechanisms must leave it alone).
+
+    After an intended change of the simulator, regenerate tests/simulator_golden.json and say why in the commit.
+    """
+    golden = json.loads((Path(__file__).resolve().parent / "simulator_golden.json").read_text())
+    assert golden["seed"] == 0 and golden["scale"] == SMALL
+    assert {name: folder_digest(rep.folder) for name, rep in all_scenarios.items()} == golden["sha256"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -86,6 +87,7 @@ def hard27(tmp_path_factory):
 def test_root_without_traces_and_edge_alerts_only(hard27):
     spans = read_tsv(hard27.folder / "otel_traces_raw.tsv")
     assert spans and not any(r["ServiceName"] == "quote" for r in spans)
+    assert not list((hard27.folder / "metrics").glob("service_quote_*"))  # span metrics come from spans
     assert any(r["ServiceName"] == "shipping" for r in spans)
     services = set()
     for f in (hard27.folder / "alerts").glob("*.json"):
@@ -163,3 +165,17 @@ def test_hard_variant_is_deterministic_and_keeps_the_root_cause(tmp_path, name):
     for ns, kind, obj in a.root_objects.values():
         if ns != "chaos-mesh":  # the recorder does not dump Chaos Mesh objects
             assert (kind, obj) in seen, (kind, obj)
+
+
+def test_hard_variant_leaks_neither_ground_truth_text_nor_its_switches(hard27):
+    import yaml
+
+    spec = yaml.safe_load((GT_DIR / "Scenario-27.yaml").read_text())
+    needles = {p["condition"] for p in spec["propagations"]} | {p["effect"] for p in spec["propagations"]}
+    needles |= {a["metadata"]["description"] for a in spec["alerts"]} | {f["condition"] for f in spec["fault"]}
+    needles |= set(SWITCHES) | {"hard", "distractor", "resolved-failure", "second-anomaly"}
+    for p in hard27.folder.rglob("*"):
+        if p.is_file() and p.name != "ground_truth.yaml":
+            text = p.read_text()
+            for n in needles:
+                assert n not in text or not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text), (n, p.name)

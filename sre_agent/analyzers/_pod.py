@@ -111,8 +111,11 @@ class PodAnalyzer(Analyzer):
             add(sig, f"container {name} in CrashLoopBackOff ({restarts} restarts){_last_termination(cs)}", "critical",
                 evs, term_time)
         elif term.get("reason") == "OOMKilled" and restarts:
-            add("oom_killed", f"container {name} OOMKilled ({restarts} restarts), exit code {term.get('exitCode', 137)}",
-                "critical", cluster.events_of(pid, "OOMKilling"), term_time)
+            # running and ready again: a past kill (weaker evidence than one it is still failing from)
+            recovered = bool(cs.get("ready")) and bool((cs.get("state") or {}).get("running"))
+            add("oom_killed", f"container {name} OOMKilled ({restarts} restarts), exit code {term.get('exitCode', 137)}"
+                + ("; running and ready again" if recovered else ""),
+                "warning" if recovered else "critical", cluster.events_of(pid, "OOMKilling"), term_time)
         elif not cs.get("ready", True) and (cs.get("state") or {}).get("running"):
             probes = cluster.events_of(pid, "Unhealthy")
             if probes:

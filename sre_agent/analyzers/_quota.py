@@ -1,5 +1,6 @@
 """ResourceQuota and LimitRange: a quota used up (used >= hard), and the pods either one
-kept from being created (FailedCreate events that name them).
+kept from being created (FailedCreate events that name them: exceeded quota, or failed quota
+when a pod does not specify a resource the quota meters).
 
 Example:
     >>> from sre_agent.models import K8sObject
@@ -55,15 +56,19 @@ class QuotaAnalyzer(Analyzer):
             hard, used = status(q).get("hard") or {}, status(q).get("used") or {}
             full = [f"{k} {used.get(k)}/{v}" for k, v in sorted(hard.items())
                     if quantity(v) is not None and quantity(used.get(k, "0")) is not None and quantity(used.get(k, "0")) >= quantity(v)]  # type: ignore[operator]
-            blocked = _failed_creates(cluster, q.namespace, f"exceeded quota: {q.name}")
+            # the quota admission plugin's two refusals: "exceeded quota: q, requested ..." and
+            # "failed quota: q: must specify limits.cpu ..." (the pod lacks what the quota meters)
+            blocked = (_failed_creates(cluster, q.namespace, f"exceeded quota: {q.name}")
+                       + _failed_creates(cluster, q.namespace, f"failed quota: {q.name}"))
             if not full and not blocked:
                 continue
             first, last = first_last([e for _, e in blocked])
             owners = sorted({o for rid, _ in blocked for o in [rid] + cluster.owners(cluster.by_id[rid])})
-            msg = ("quota used up: " + ", ".join(full)) if full else "quota nearly used up"
+            msg = ("quota used up: " + ", ".join(full)) if full else "quota refuses pods"
             if blocked:
                 msg += f"; blocked pod creation for {len({r for r, _ in blocked})} workload(s): {blocked[-1][1].message}"
-            out.append(Finding(object=qid, reason="quota_exhausted", severity="critical" if blocked else "warning",
+            out.append(Finding(object=qid, reason="quota_exhausted" if full else "quota_rejects_pods",
+                               severity="critical" if blocked else "warning",
                                first_seen=first, last_seen=last, related=owners, message=msg))
         for lr in cluster.of_kind("LimitRange"):
             blocked = _failed_creates(cluster, lr.namespace, "LimitRange") + _failed_creates(cluster, lr.namespace, "per Container")

@@ -15,7 +15,7 @@ import re
 
 from .base import Analyzer, Cluster, Finding, condition, first_last, spec, status, status_time
 
-_QUOTA_RE = re.compile(r"exceeded quota: ([a-z0-9][a-z0-9.-]*)")
+_QUOTA_RE = re.compile(r"(exceeded|failed) quota: ([a-z0-9][a-z0-9.-]*)")
 
 
 class ReplicaSetAnalyzer(Analyzer):
@@ -38,9 +38,10 @@ class ReplicaSetAnalyzer(Analyzer):
             first, last = first_last(evs, status_time((failure or {}).get("lastTransitionTime")))
             quota = _QUOTA_RE.search(msg)
             related = cluster.owners(rs)
-            if quota:
-                out.append(Finding(object=rid, reason="quota_exceeded", severity="critical", first_seen=first, last_seen=last,
-                                   message=f"FailedCreate: {msg}", related=[f"{rs.namespace}/ResourceQuota/{quota.group(1)}"] + related))
+            if quota:  # exceeded: no room left; failed: the pod lacks a request/limit the quota meters
+                out.append(Finding(object=rid, reason="quota_exceeded" if quota.group(1) == "exceeded" else "quota_rejected",
+                                   severity="critical", first_seen=first, last_seen=last, message=f"FailedCreate: {msg}",
+                                   related=[f"{rs.namespace}/ResourceQuota/{quota.group(2)}"] + related))
             else:
                 out.append(Finding(object=rid, reason="failed_create", severity="critical", first_seen=first, last_seen=last,
                                    message=f"FailedCreate: {msg}", related=related))

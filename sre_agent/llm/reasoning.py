@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .state_signals import STATE_ANOMALIES, STATE_CHANGES, STATE_FAILURES, STATE_MECHANISMS
+from .state_signals import STATE_ANOMALIES, STATE_CHANGES, STATE_FAILURES, STATE_MECHANISMS, distinct_facts
 
 ANOMALY_SIGNALS = {
     "error_origin": 1.0, "unreachable_peer": 0.9, "failing_callee": 0.7, "slow_callee": 0.6,
@@ -197,7 +197,7 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
         c["evidence"] = sorted(set(c["evidence"]), key=_call_order)
         c["signals"] = sorted(set(c["signals"]))
         # corroboration: each further distinct signal adds a little, at most three
-        c["score"] = round(min(c["score"] + 0.05 * min(3, len(c["signals"]) - 1), 1.0), 4)
+        c["score"] = round(min(c["score"] + 0.05 * min(3, distinct_facts(c["signals"]) - 1), 1.0), 4)
         out.append(c)
     _changes_explain_failures(out)
     out.sort(key=lambda c: (-c["score"], c["entity"]))

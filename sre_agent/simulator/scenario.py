@@ -17,7 +17,7 @@ from .cluster import dump_times
 from .events import EventLog
 from .faults import Context, chain, direct_targets, inject, recreate_services
 from .groundtruth import GroundTruth, group_service, load
-from .hard import apply as apply_hard, edge_only, hard_rng, late_dump_times, recording_start
+from .hard import apply as apply_hard, edge_only, hard_rng, late_dump_times, recording_start, root_services
 from .incident import Incident
 from .metrics import pod_rows, service_rows
 from .noise import add_noise
@@ -166,8 +166,9 @@ def run(ground_truth_path: str | Path, out_dir: str | Path, seed: int = 0, dump_
             continue
         n += write_tsv(folder / "metrics" / f"pod_{pod.name}_raw.tsv", POD_METRIC_COLUMNS,
                        pod_rows(pod, topo, inc, traffic.stats, rng))
+    no_spans = set(root_services(gt)) if "root-without-traces" in hard else set()  # span metrics come from spans
     for svc in sorted(traffic.stats):
-        if svc in SERVICES:
+        if svc in SERVICES and svc not in no_spans:
             cols, rows = service_rows(svc, traffic.stats[svc], topo, rng)
             n += write_tsv(folder / "metrics" / f"service_{svc}_raw.tsv", cols, rows)
     report.rows["metrics"] = n
