@@ -148,13 +148,10 @@ def m_cpu_throttle(ctx: Context, rc: Group) -> None:
     new = rollout(ctx, svc, ctx.fault_start, change)
     onset = new.up[0][0]
     ctx.inc.resources.append(ResourceCurve(svc, onset, ctx.end, 4.0, None, new.name))
-    periods = {"n": 0.0}
+    share = ctx.rng.uniform(0.6, 0.9)  # of each second spent throttled (a counter: it only grows)
 
     def throttled_seconds(t: int, start: int = onset) -> float | None:
-        if t < start:
-            return None
-        periods["n"] = (t - start) / NS * ctx.rng.uniform(0.6, 0.9)
-        return periods["n"]
+        return None if t < start else (t - start) / NS * share
     ctx.inc.gauges.append((svc, "container_cpu_cfs_throttled_seconds_total", throttled_seconds))
     ctx.inc.call_faults.append(CallFault(svc, onset, ctx.end, "slow", latency_ms=(800, 4000), prob=0.85))
     ctx.inc.mark(svc, onset)
