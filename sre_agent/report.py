@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .candidates import unverified_candidates
 from .config import RunConfig
 
 NEXT_STEPS = {
@@ -39,12 +40,23 @@ def _evidence_lines(orch: Any, entity: str, call_ids: list[str]) -> list[str]:
     return [f"[{e.call_id}] {e.tool}: {e.summary}" for e in items[:6]]
 
 
+def reported_roots(orch: Any) -> tuple[list[Any], bool]:
+    """The root causes the answer names and whether they were verified: the diagnosed ones, else
+    (the run ended before any was confirmed) the ranked unverified candidates — never an empty
+    answer while an anomaly was seen (:mod:`sre_agent.candidates`)."""
+    roots = diagnosed(orch)
+    if roots:
+        return roots, True
+    return unverified_candidates(orch.state), False
+
+
 def build_agent_output(orch: Any) -> dict[str, Any]:
     state = orch.state
-    roots = diagnosed(orch)
+    roots, verified = reported_roots(orch)
     entities = []
     for h in roots:
         entities.append({"id": h.entity, "contributing_factor": True, "confidence": round(min(1.0, h.score), 3),
+                         "verified": verified and getattr(h, "status", "") == "confirmed",
                          "reasoning": f"{h.mechanism}: {h.reason}".strip(": "),
                          "evidence": _evidence_lines(orch, h.entity, h.evidence)})
     root_ids = {h.entity for h in roots}
@@ -58,9 +70,9 @@ def build_agent_output(orch: Any) -> dict[str, Any]:
     return {
         "entities": entities,
         "propagations": propagations,
-        "alerts_explained": [{"alert": a.name, "key": a.key, "explanation": a.explanation, "explained": bool(a.explained)}
-                             for a in state.alerts],
-        "incomplete": state.incomplete,
+        "alerts_explained": [{"alert": a.name, "key": a.key, "explanation": a.explanation, "explained": bool(a.explained),
+                              "ruled_out": bool(a.ruled_out)} for a in state.alerts],
+        "incomplete": state.incomplete or not verified,
         "incomplete_reason": state.incomplete_reason,
         "missing_sources": state.missing_sources,
     }
@@ -73,16 +85,20 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
     lines += [f"**Alerts:** {alerts}", "",
               f"**Model:** {config.model.name} · **fixes on:** {', '.join(config.fixes.enabled()) or 'none'} · "
               f"**stop:** {orch.stop_reason} · {orch.tool_calls} tool calls, {orch.model_calls} model calls", ""]
-    if state.incomplete:
+    if out["incomplete"]:
         lines += [f"> **Incomplete diagnosis:** {state.incomplete_reason or 'exit criteria not met'}", ""]
     if state.missing_sources:
         lines += [f"> **Missing evidence:** no usable data from {', '.join(state.missing_sources)}", ""]
     lines += ["## Root causes", ""]
     roots = [e for e in out["entities"] if e["contributing_factor"]]
     if not roots:
-        lines += ["No root cause could be confirmed.", ""]
+        lines += ["No root cause could be confirmed, and no tool found an anomaly.", ""]
+    elif not any(e.get("verified") for e in roots) and not diagnosed(orch):
+        lines += ["> **Unverified:** the run ended before any root cause was confirmed. These are the ranked "
+                  "candidates as they stood, **not verified**; their confidence is lowered. Check them before acting.", ""]
     for i, e in enumerate(roots, 1):
-        lines += [f"{i}. **{e['id']}** (confidence {e.get('confidence', 0):.2f}): {e['reasoning']}"]
+        tag = "" if e.get("verified") or diagnosed(orch) else " — unverified"
+        lines += [f"{i}. **{e['id']}** (confidence {e.get('confidence', 0):.2f}{tag}): {e['reasoning']}"]
         for ev in e["evidence"]:
             lines.append(f"   - {ev}")
     lines += ["", "## Propagation chain", ""]
@@ -93,10 +109,18 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
         lines.append("- (none established)")
     lines += ["", "## Alerts", ""]
     for a in out["alerts_explained"]:
-        lines.append(f"- {a['alert']}: {'explained — ' + a['explanation'] if a['explained'] else 'not explained'}")
+        subject = next((x.subject for x in state.alerts if x.key == a["key"]), "")
+        name = f"{a['alert']} on {subject}" if subject else a["alert"]
+        if a["explained"]:
+            lines.append(f"- {name}: explained — {a['explanation']}")
+        elif a.get("ruled_out"):
+            lines.append(f"- {name}: {a['explanation'] or 'ruled out'}")
+        else:
+            lines.append(f"- {name}: not explained")
     lines += ["", "## Ruled out", ""]
     ruled = [h for h in state.hypotheses if h.status == "rejected"]
-    lines += [f"- {h.entity}: {h.mechanism}" for h in ruled] or ["- (nothing)"]
+    lines += [f"- {h.entity}: {h.mechanism}" + (f" — {h.reason}" if h.mechanism == "distractor" and h.reason else "")
+              for h in ruled] or ["- (nothing)"]
     lines += ["", "## Next steps (read-only)", ""]
     for e in roots:
         ns, kind, name = e["id"].split("/")

@@ -26,7 +26,7 @@ verification       entity, verdict (confirmed|rejected|unverified), checks [{che
                    call_ids}], by (verifier|gate)
 fix                fix, mast [codes], target, action          (a structural fix intervened)
 injected_failure   mast, profile, what                        (a model profile injected a fault)
-diagnosis          entities [ids], incomplete, missing [sources]
+diagnosis          entities [ids], incomplete, missing [sources], unverified [ids]
 run_end            stop_reason, steps, tool_calls, model_calls, max_context_tokens,
                    total_tokens, incomplete, unusable_answers, prompt_tokens,
                    completion_tokens (as the model reported them)

@@ -13,6 +13,7 @@ from ..backends._redact import one_line
 from ..backends.base import ObservabilityBackend
 from ..models import Alert, K8sEvent, parse_map
 from .changes import Change, object_changes
+from .unversioned import unversioned_changes
 from .timeutil import parse_k8s_time
 from .topology import Ownership, build_ownership, shipped_architecture
 from .traces import TraceAnalysis, analyse_spans
@@ -101,13 +102,24 @@ class Analyzer:
     def _changes(self) -> list[Change]:
         start = self.window[0]
         out: list[Change] = []
-        for obj in self.backend.list_objects():
+        objects = list(self.backend.list_objects())
+        owned_rs: dict[str, list[Any]] = defaultdict(list)  # Deployment id -> its ReplicaSets
+        for o in objects:
+            if o.kind == "ReplicaSet":
+                for ref in o.metadata.get("ownerReferences") or []:
+                    if isinstance(ref, dict) and ref.get("kind") == "Deployment":
+                        owned_rs[f"{o.namespace}/Deployment/{ref.get('name')}"].append(o)
+        for obj in objects:
             if obj.kind in ("Event", "Endpoints", "EndpointSlice", "Lease", "Node"):
                 continue
             history = self.backend.object_history(obj.kind, obj.namespace, obj.name)
             created = parse_k8s_time(obj.metadata.get("creationTimestamp"))
-            out.extend(object_changes(history, start + 60, created))
-        out.sort(key=lambda c: (c.time, c.entity))
+            found = object_changes(history, start + 60, created)
+            if not [c for c in found if c.what != "created"] and obj.kind not in ("Pod", "ReplicaSet"):
+                # no earlier version shows a change: read what the current object itself says
+                found += unversioned_changes(history[-1] if history else obj, start - 60, owned_rs.get(obj.ref.id, []))
+            out.extend(found)
+        out.sort(key=lambda c: (c.time if c.time is not None else start, c.entity))
         return out
 
     @cached_property

@@ -25,7 +25,7 @@ class Change:
     entity: str            # namespace/Kind/name
     kind: str
     what: str              # created | spec_changed | data_changed | deleted
-    time: float
+    time: float | None     # None: a change the current state reveals without dating it
     paths: list[str] = field(default_factory=list)
     detail: str = ""
     flags: list[str] = field(default_factory=list)   # changed feature flags (flagd ConfigMaps)

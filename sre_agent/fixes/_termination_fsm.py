@@ -6,6 +6,9 @@ flagged incomplete.  Off: the model decides when to stop.
 A refused stop is not silent: the planner's next context carries a ``STOP REFUSED`` notice naming
 what blocks the exit (the unexplained alerts, or no confirmed root cause), so that a model that
 no longer sees the task or the state (summarized_state off, old messages trimmed) can act on it.
+The planner must change course after a refusal (a plan re-issued unchanged is a repeated step for
+the loop breaker); after :data:`MAX_REFUSED_STOPS` refusals, or when the planner gives up with
+nothing left to try, the run ends flagged incomplete (``refused_stops`` / ``exhausted``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from .base import Fix, Intervention
 
 #: the first line of the notice a refused stop leaves for the planner
 NOTICE_MARKER = "STOP REFUSED"
+#: a run whose stop was refused this many times ends (flagged incomplete, candidates unverified)
+MAX_REFUSED_STOPS = 3
 
 TRANSITIONS = {
     "triage": {"hypothesize"},
@@ -66,8 +71,11 @@ class TerminationFSM(Fix):
         >>> body = json.loads(text.splitlines()[1]); text.splitlines()[0], body["why"], body["unexplained_alerts"][0]["key"]
         ('STOP REFUSED', 'no confirmed root cause', 'k1')
         """
-        body = {"why": self.may_exit(orch)[1],
+        body = {"why": self.may_exit(orch)[1], "refused_stops": int(getattr(orch, "refused_stops", 0) or 0),
+                "max_refused_stops": MAX_REFUSED_STOPS,
                 "unexplained_alerts": [{"key": a.key, "name": a.name, "subject": a.subject, "namespace": a.namespace}
                                        for a in orch.state.unexplained_alerts()],
-                "to_exit": "confirm a root cause that reaches each alert, or rule the alert out with a reason (rule_out_alerts)"}
+                "to_exit": "confirm a root cause that reaches each alert, or rule the alert out with a reason (rule_out_alerts)",
+                "change_course": "do not ask to stop again unchanged: try other tools, kinds, namespaces or time windows "
+                                 "(analyze_cluster, recent_changes, get_events warnings_only), or give_up with a reason"}
         return NOTICE_MARKER + "\n" + json.dumps(body, sort_keys=True)

@@ -33,7 +33,9 @@ from autogen_core.tools import Tool, ToolSchema
 
 from ..state import approx_tokens, parse_state
 from . import reasoning
+from .alert_rulings import rule_out_reasons
 from .notes import noted_call_ids, recall, take_notes
+from .timing import distractors
 from .reasoning import Call, View, canonical
 
 ROLE_RE = re.compile(r"^ROLE:\s*(\w+)", re.M)
@@ -264,13 +266,17 @@ class OfflineReasoner(ChatCompletionClient):
             if not claims:
                 claims = reasoning.root_causes(reasoning.hypotheses(view))
             return "VERDICTS\n" + json.dumps({"verdicts": reasoning.verify(view, claims)}, sort_keys=True)
+        ended = distractors(view)  # trouble over before the onset: not a cause (timing.py)
+        view.ruled_out = view.ruled_out + [d["entity"] for d in ended if d["entity"] not in view.ruled_out]
         out = reasoning.plan(view)
+        if ended:
+            out["ruled_out_candidates"] = [{"entity": d["entity"], "reason": d["reason"]} for d in ended[:10]]
         if out["action"] in ("verify", "conclude"):
             roots = reasoning.root_causes(out["hypotheses"])
             out["propagation"] = reasoning.propagation(view, roots)
         if out["action"] == "conclude":
-            out["rule_out_alerts"] = [{"key": a["key"], "reason": "no path from the confirmed root cause to this alert's service"}
-                                      for a in view.alerts if not a.get("explained")]
+            out["rule_out_alerts"] = rule_out_reasons(view, out.get("propagation", []),
+                                                      [a for a in view.alerts if not a.get("explained")])
         if not has_state(messages):  # no shared state: keep what was established in the plan itself
             out["notes"] = take_notes(view)
         return "PLAN\n" + json.dumps(compact_plan(out), sort_keys=True, separators=(",", ":"))

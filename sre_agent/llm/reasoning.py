@@ -354,7 +354,15 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
                 "steps": [{"tool": t, "args": a, "why": w} for t, a, w in steps[:max_steps]]}
     hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected"]
     roots = [h["entity"] for h in root_causes(hyps)]
-    action = "conclude" if not roots or all(view.verdicts.get(r) == "confirmed" for r in roots) else "verify"
+    if not roots:  # nothing left to claim: change course rather than ask to stop (see change_course.py)
+        from .change_course import change_course
+        wider = change_course(view)
+        if wider:
+            return {"action": "investigate", "hypotheses": hyps,
+                    "steps": [{"tool": t, "args": a, "why": w} for t, a, w in wider[:max_steps]]}
+        return {"action": "give_up", "hypotheses": hyps, "steps": [], "root_causes": [],
+                "reason": "every hypothesis was rejected and no widening step is left to try"}
+    action = "conclude" if all(view.verdicts.get(r) == "confirmed" for r in roots) else "verify"
     return {"action": action, "hypotheses": hyps, "steps": [], "root_causes": roots}
 
 

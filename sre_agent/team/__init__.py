@@ -85,11 +85,16 @@ def finalize(orch: Orchestrator) -> None:
         state.incomplete = bool(reasons)
     else:
         state.incomplete = orch.stop_reason not in ("model_stop", "explained")
+    from ..report import diagnosed, reported_roots
+    named, verified = reported_roots(orch)
+    if not verified and named:  # never an empty answer: unverified candidates, flagged
+        state.incomplete = True
+        reasons.append("root causes reported unverified")
     state.incomplete_reason = "; ".join(reasons)
     state.phase = "done"
-    from ..report import diagnosed
     orch.trace.emit("diagnosis", entities=[h.entity for h in diagnosed(orch)], incomplete=state.incomplete,
-                    missing=state.missing_sources, reason=state.incomplete_reason)
+                    missing=state.missing_sources, reason=state.incomplete_reason,
+                    unverified=[] if verified else [h.entity for h in named])
     orch.trace.emit("run_end", stop_reason=orch.stop_reason, steps=orch.turns, tool_calls=orch.tool_calls,
                     model_calls=orch.model_calls, max_context_tokens=orch.max_context_tokens,
                     total_tokens=orch.total_tokens, incomplete=state.incomplete, unusable_answers=orch.unusable.total,

@@ -28,6 +28,8 @@ from ..analysis.analyzer import Analyzer
 from ..backends._redact import one_line
 from ..config import RunConfig
 from ..fixes import Intervention, build_fixes
+from ..fixes._loop_breaker import plan_key
+from ..fixes._termination_fsm import MAX_REFUSED_STOPS
 from ..llm.offline import count_message_tokens
 from ..llm.reasoning import canonical
 from ..models import Alert
@@ -81,6 +83,9 @@ class Orchestrator:
         self.blocked_repeats: dict[str, str] = {}  # blocked call id -> the earlier call it repeated
         self.budget_stop = ""
         self.planner_notice: str | None = None  # a refused stop's notice, shown once to the planner
+        self.refused_stops = 0
+        self.refused_plans: set[str] = set()  # plan_key of every plan whose stop was refused
+        self.last_plan_key = ""
         self.turn_spans = telemetry.TurnSpans()
         self.unusable = UnusableTracker(self)  # gives up on a model whose answers cannot be used
         self.stop_detail = ""  # one line saying why, when the run ended on model_unusable
@@ -136,6 +141,8 @@ class Orchestrator:
     def refuse_stop(self, iv: Intervention) -> None:
         """The termination FSM refused the model's stop: record it, and tell the planner why."""
         self.record_fix(iv)
+        self.refused_stops += 1
+        self.refused_plans.add(self.last_plan_key)
         self.planner_notice = self.fixes["termination_fsm"].refusal_notice(self)  # type: ignore[attr-defined]
 
     def record_fix(self, iv: Intervention) -> None:
@@ -297,6 +304,10 @@ class Orchestrator:
             self.trace.emit("plan", agent="planner", hypotheses=[], steps=[], error="unparseable plan")
             self.last_plan_action = "invalid"
             return
+        self.last_plan_key = plan_key(plan)
+        repeat = self.fixes["loop_breaker"].check_plan(self, self.last_plan_key)  # type: ignore[attr-defined]
+        if repeat is not None:
+            self.record_fix(repeat)
         for s in self.state.pending_steps():
             s.status = "skipped"
         steps = []
@@ -328,6 +339,11 @@ class Orchestrator:
             self.state.upsert_hypothesis(h["entity"], mechanism=str(h.get("mechanism", ""))[:120], status=status,
                                          score=float(h.get("score", 0) or 0), evidence=[str(e) for e in h.get("evidence", [])][:8],
                                          reason=str(h.get("reason", ""))[:200])
+        for item in plan.get("ruled_out_candidates", [])[:10]:  # e.g. trouble over before the onset
+            ent = str(item.get("entity", "")) if isinstance(item, dict) else ""
+            if ent.count("/") == 2 and ent not in roots and getattr(self.state.hypothesis_for(ent), "status", "") != "confirmed":
+                self.state.upsert_hypothesis(ent, status="rejected", mechanism="distractor", reason=str(item.get("reason", ""))[:300])
+                self.state.ruled_out += [] if ent in self.state.ruled_out else [ent]
         for r in roots:
             h = self.state.hypothesis_for(r) if r.count("/") == 2 else None
             if r.count("/") == 2 and h is None:
@@ -341,7 +357,7 @@ class Orchestrator:
         self.root_claims = roots
         for item in plan.get("rule_out_alerts", [])[:20]:
             if isinstance(item, dict):
-                self.rule_out_alert(str(item.get("key", "")), str(item.get("reason", ""))[:200])
+                self.rule_out_alert(str(item.get("key", "")), str(item.get("reason", ""))[:400])
         self.last_plan_action = str(plan.get("action", "investigate"))
         self.state.rounds += 1
         self.rounds_since_verify += 1
@@ -595,8 +611,12 @@ class RunTermination(TerminationCondition):
                     reason = "explained"
                 else:
                     orch.refuse_stop(iv)
+                    if orch.refused_stops >= MAX_REFUSED_STOPS:
+                        reason = "refused_stops"
             else:
                 reason = "model_stop"
+        if reason is None and orch.last_speaker == "planner" and orch.last_plan_action == "give_up":
+            reason = "exhausted"  # nothing left to try: ends flagged incomplete, candidates unverified
         if reason is None and orch.last_speaker == "planner" and not orch.state.pending_steps() \
                 and orch.last_plan_action == "investigate":
             reason = "no_steps"
