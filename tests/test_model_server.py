@@ -44,6 +44,7 @@ def endpoint_config(tmp: Path, base_url: str, timeout: float = 30, retries: int 
     api_key_env: {KEY_ENV}
     timeout_seconds: {timeout}
     max_retries: {retries}
+    max_tokens: null  # the offline reasoner's summaries run past the 512-token default cap
     model_info: {MODEL_INFO}
 {extra}""", encoding="utf-8")
     return cfg
