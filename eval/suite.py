@@ -335,6 +335,10 @@ class Interval:
     n: int
 
 
+#: per-run stats summed over the suite into its JSON's ``usage`` (tokens as the model reported them)
+USAGE_STATS = ("model_calls", "unusable_answers", "prompt_tokens", "completion_tokens", "cost_usd", "cached_calls")
+
+
 @dataclass
 class SuiteResult:
     runs: list[RunResult]
@@ -358,6 +362,7 @@ class SuiteResult:
             "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in self.config_args.items()},
             "out_dir": self.out_dir, "children_max_rss_kb": self.children_max_rss_kb,
             "failures": [{"scenario": r.scenario, "seed": r.seed, "error": r.error} for r in self.failures],
+            "usage": {k: round(sum(float(r.stats.get(k) or 0) for r in self.runs), 6) for k in USAGE_STATS},
         }
 
     def write_json(self, path: Path | str) -> None:

@@ -53,6 +53,9 @@ class BudgetsConfig(_Strict):
     max_wall_seconds: float = Field(300, gt=0)
     max_tokens_per_call: int = Field(8000, ge=256)
     max_tokens_per_run: int = Field(400000, ge=256)
+    #: consecutive unusable answers (no parseable plan / tool call / verdict, each re-asked once)
+    #: after which the run ends with stop_reason ``model_unusable``
+    max_unusable_answers: int = Field(3, ge=1)
 
 
 class ContextConfig(_Strict):
@@ -66,13 +69,36 @@ class ToolsConfig(_Strict):
 
 
 class OpenAIConfig(_Strict):
+    """An OpenAI-compatible endpoint and how each call to it is made (see README, "Model profiles")."""
+
     model: str
     base_url: str | None = None
+    #: environment variable holding the API key; empty for servers that need none (vLLM, Ollama ...)
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = 0.0
-    timeout_seconds: float = 60
-    max_retries: int = 3
+    #: per call; clipped to what is left of the run's wall-clock budget
+    timeout_seconds: float = Field(60, gt=0)
+    #: retries on 429 / 5xx / connection errors (tenacity, honouring Retry-After)
+    max_retries: int = Field(3, ge=0)
+    #: completion cap of every call (a small model otherwise generates until its context is full)
+    max_tokens: int | None = Field(512, ge=1)
+    stop: list[str] = Field(default_factory=list, max_length=4)
+    #: "json_schema": plans, verdicts and summaries are asked for with a JSON schema
+    #: (constrained decoding where the server supports it); "json_object_schema": the same in the
+    #: dialect {"type": "json_object", "schema": ...} (llama-cpp-python's server); "none": free text
+    response_format: Literal["none", "json_schema", "json_object_schema"] = "none"
+    #: calls in flight to this endpoint at once, across the threads and processes of one machine
+    max_concurrency: int = Field(4, ge=1)
+    #: a folder for the disk response cache (keyed by the full request); none: no cache
+    cache: str | None = None
+    price_per_1k_prompt: float = Field(0.0, ge=0)
+    price_per_1k_completion: float = Field(0.0, ge=0)
     model_info: dict[str, Any] | None = None
+
+    def request_params(self) -> dict[str, Any]:
+        """What, besides the messages and tools, decides an answer (run keys, cache keys)."""
+        return {"model": self.model, "base_url": self.base_url, "temperature": self.temperature,
+                "max_tokens": self.max_tokens, "stop": list(self.stop), "response_format": self.response_format}
 
 
 class ModelProfile(_Strict):
@@ -85,6 +111,9 @@ class ModelProfile(_Strict):
     failure_rates: dict[str, float] = Field(default_factory=dict)
     openai: OpenAIConfig | None = None
     replay_file: str | None = None
+    #: the profile ignores the seed (same input, same answers): an ablation runs it once per
+    #: scenario × setting instead of once per seed
+    deterministic: bool = False
 
 
 class RunConfig(_Strict):
@@ -102,7 +131,7 @@ class RunConfig(_Strict):
             "fixes": self.fixes.model_dump(), "budgets": self.budgets.model_dump(),
             "context": self.context.model_dump(), "tools": self.tools.model_dump(),
             "failure_rates": dict(sorted(self.model.failure_rates.items())),
-        }
+        } | ({"endpoint": self.model.openai.request_params()} if self.model.openai else {})
 
 
 #: Largest configuration / model-profile file read (real ones are a few kilobytes).

@@ -23,6 +23,17 @@ from .models import Alert
 from .trace import TraceWriter
 
 
+def usage_stats(orch: Any, config: RunConfig) -> dict[str, Any]:
+    """Tokens as the model reported them, their cost at the profile's prices, and how many
+    answers came from the response cache."""
+    prices = config.model.openai
+    cost = 0.0
+    if prices is not None:
+        cost = orch.prompt_tokens / 1000 * prices.price_per_1k_prompt + orch.completion_tokens / 1000 * prices.price_per_1k_completion
+    return {"prompt_tokens": orch.prompt_tokens, "completion_tokens": orch.completion_tokens,
+            "cost_usd": round(cost, 6), "cached_calls": orch.cached_calls}
+
+
 @dataclass
 class TriageResult:
     agent_output: dict[str, Any]
@@ -98,6 +109,7 @@ def run_triage(
         "wall_s": round(time.monotonic() - started, 4), "model_calls": orch.model_calls, "tool_calls": orch.tool_calls,
         "steps": orch.turns, "max_context_tokens": orch.max_context_tokens, "total_tokens": orch.total_tokens,
         "incomplete": orch.state.incomplete, "stop_reason": orch.stop_reason,
+        "unusable_answers": orch.unusable.total, **usage_stats(orch, config),
     }
     report = build_report(orch, agent_output, config)
     (output_dir / "agent_output.json").write_text(json.dumps(agent_output, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -12,7 +12,11 @@ type               payload fields
 =================  =====================================================================
 run_start          config (fixes, model profile, seed, budgets), alerts [alert keys], snapshot
 phase              from, to, reason                          (termination state machine)
-model_call         agent, role, context_tokens, messages, output (text, truncated)
+model_call         agent, role, context_tokens, messages, output (text, truncated),
+                   max_tokens (the completion cap sent, null for offline clients),
+                   finish_reason, usage {prompt_tokens, completion_tokens}
+unusable_answer    agent, role, kind (format|role), mast (1.1|1.2), reason, excerpt,
+                   streak (consecutive unusable answers so far)
 plan               agent, hypotheses [{entity, mechanism, status, score}],
                    steps [{id, tool, args, why}]             (what the planner announced)
 tool_call          agent, call_id, tool, args, step_id (announced step it executes or null)
@@ -24,7 +28,8 @@ fix                fix, mast [codes], target, action          (a structural fix 
 injected_failure   mast, profile, what                        (a model profile injected a fault)
 diagnosis          entities [ids], incomplete, missing [sources]
 run_end            stop_reason, steps, tool_calls, model_calls, max_context_tokens,
-                   total_tokens, incomplete
+                   total_tokens, incomplete, unusable_answers, prompt_tokens,
+                   completion_tokens (as the model reported them)
 =================  =====================================================================
 
 Example:
@@ -46,7 +51,7 @@ from pathlib import Path
 from typing import IO, Any
 
 EVENT_TYPES = (
-    "run_start", "phase", "model_call", "plan", "tool_call", "tool_result", "state_update",
+    "run_start", "phase", "model_call", "unusable_answer", "plan", "tool_call", "tool_result", "state_update",
     "verification", "fix", "injected_failure", "diagnosis", "run_end",
 )
 

@@ -52,6 +52,32 @@ def test_explicit_settings_lists_and_maps() -> None:
     assert s[1].switches() == {n: n != "loop_breaker" for n in FIX_NAMES}
 
 
+def test_paired_difference_is_clustered_by_scenario() -> None:
+    """Five seeds of one scenario that all improve are one piece of evidence, not five."""
+    from sre_agent.ablation.report import paired_differences
+
+    rows = [{"profile": "p", "setting": setting, "scenario": sc, "seed": str(seed),
+             "recall": str(1.0 if (setting == "on" and sc == "A") else 0.0)}
+            for setting in ("off", "on") for sc in ("A", "B") for seed in range(5)]
+    (d,) = paired_differences(rows, ["p"], ["off", "on"], "off")
+    assert (d.n, d.wins, d.losses, d.ties, d.mean_diff) == (2, 1, 0, 1, 0.5)
+    assert d.test == "wilcoxon" and d.p_value == pytest.approx(paired_test([1.0, 0.0])[1])
+    assert paired_test([1.0] * 5 + [0.0] * 5)[1] < d.p_value  # what the unclustered test would claim
+
+
+def test_deterministic_profile_runs_once_per_scenario_and_setting(tmp_path: Path) -> None:
+    from sre_agent.ablation.plan import plan_runs, plan_settings
+
+    (tmp_path / "sc").mkdir()
+    path = tmp_path / "a.yaml"
+    path.write_text("scenarios: [sc]\nprofiles: [clean, forgets]\nseeds: 3\ndesign: explicit\n"
+                    "settings: {none: [], every: {all: on}}\n")
+    spec = load_spec(path)
+    runs = plan_runs(spec, [tmp_path / "sc"], plan_settings(spec)[0])
+    assert [(r.profile, r.setting.name, r.seed) for r in runs if r.profile == "clean"] == [("clean", "none", 0), ("clean", "every", 0)]
+    assert len([r for r in runs if r.profile == "forgets"]) == 6
+
+
 def test_paired_test_names_the_test() -> None:
     assert paired_test([0.0] * 5) == ("sign", 1.0)
     name, p = paired_test([1.0, 1.0, 0.0, 0.0, -1.0, 1.0])
@@ -158,7 +184,10 @@ def test_smoke_ablation_writes_every_artefact(smoke) -> None:
     out, result = smoke
     rows = _read_rows(out / "results.csv")
     assert list(rows[0]) == list(COLUMNS)
-    assert len(rows) == result.n_runs == 3 * 2 * 2 * 2 and result.errors == 0
+    # clean ignores the seed (deterministic: true): 3 scenarios × 2 settings × 1 seed; verifies-poorly × 2 seeds
+    assert len(rows) == result.n_runs == 3 * 2 * 1 + 3 * 2 * 2 and result.errors == 0
+    assert {r["seed"] for r in rows if r["profile"] == "clean"} == {"0"}
+    assert {r["seed"] for r in rows if r["profile"] == "verifies-poorly"} == {"0", "1"}
     assert {r["setting"] for r in rows} == {"all-off", "all-on"}
     for r in rows:
         run = out / "runs" / r["run_id"]
@@ -187,7 +216,7 @@ def test_smoke_report_numbers_match_results_csv(smoke) -> None:
             assert m, cell
             mean, low, high = map(float, m.groups())
             recalls = [float(r["recall"]) for r in rows if r["profile"] == profile and r["setting"] == setting]
-            assert len(recalls) == 6
+            assert len(recalls) == (3 if profile == "clean" else 6)
             assert mean == pytest.approx(_mean(recalls), abs=5e-4)
             assert low - 5e-4 <= mean <= high + 5e-4 and 0 <= low and high <= 1
     for profile in profiles:
@@ -196,9 +225,12 @@ def test_smoke_report_numbers_match_results_csv(smoke) -> None:
         setting, n, mean_diff, ci, wlt, test, p = table[0]
         base = {(r["scenario"], r["seed"]): float(r["recall"]) for r in rows
                 if r["profile"] == profile and r["setting"] == "all-off"}
-        diffs = [float(r["recall"]) - base[(r["scenario"], r["seed"])] for r in rows
-                 if r["profile"] == profile and r["setting"] == "all-on"]
-        assert setting == "`all-on`" and int(n) == len(diffs) == 6
+        by_scenario: dict[str, list[float]] = {}  # clustered: a scenario's seeds are averaged first
+        for r in rows:
+            if r["profile"] == profile and r["setting"] == "all-on":
+                by_scenario.setdefault(r["scenario"], []).append(float(r["recall"]) - base[(r["scenario"], r["seed"])])
+        diffs = [_mean(ds) for ds in by_scenario.values()]
+        assert setting == "`all-on`" and int(n) == len(diffs) == 3
         assert float(mean_diff) == pytest.approx(_mean(diffs), abs=5e-5)
         wins, losses, ties = (int(x) for x in wlt.split(" / "))
         assert (wins, losses, ties) == (sum(d > 0 for d in diffs), sum(d < 0 for d in diffs),
@@ -230,9 +262,9 @@ def test_repeated_ablation_executes_nothing(smoke) -> None:
     out, first = smoke
     before = (out / "results.csv").read_bytes()
     markers = {p: p.stat().st_mtime_ns for p in (out / "runs").glob(f"*/{DONE}")}
-    assert len(markers) == first.executed + first.reused == 24
+    assert len(markers) == first.executed + first.reused == 18
     again = run_ablation(SMOKE, out, jobs=2, progress=False, plots=False)
-    assert (again.executed, again.reused) == (0, 24)
+    assert (again.executed, again.reused) == (0, 18)
     assert (out / "results.csv").read_bytes() == before
     assert {p: p.stat().st_mtime_ns for p in (out / "runs").glob(f"*/{DONE}")} == markers
 
@@ -244,19 +276,19 @@ def test_interrupted_run_is_redone(smoke) -> None:
     (victim / DONE).unlink()  # as if killed before its marker was written
     (victim / "score.json").unlink()
     again = run_ablation(SMOKE, out, jobs=2, progress=False, plots=False)
-    assert (again.executed, again.reused) == (1, 23)
+    assert (again.executed, again.reused) == (1, 17)
     assert (victim / DONE).is_file() and (victim / "score.json").is_file()
     assert (out / "results.csv").read_bytes() == before
 
 
 # -- Ray ------------------------------------------------------------------------------------------------
 
-@pytest.mark.slow  # a local Ray start plus 24 runs: 60-90 s on two busy cores
+@pytest.mark.slow  # a local Ray start plus 18 runs: 60-90 s on two busy cores
 def test_ray_executor_gives_the_same_results_csv(smoke, tmp_path: Path) -> None:
     pytest.importorskip("ray", reason="ray is not installed (pip install 'sre-agent[ray]' / ray==2.60.0)")
     out, _ = smoke
     ray_out = tmp_path / "ray"
     result = run_ablation(SMOKE, ray_out, executor="ray", jobs=2, progress=False, plots=False)
-    assert result.executed == 24
+    assert result.executed == 18
     assert result.errors == 0, [r["error"] for r in result.rows if r["error"]]
     assert (ray_out / "results.csv").read_bytes() == (out / "results.csv").read_bytes()

@@ -82,8 +82,9 @@ def _assert_flagged(result: Any, reason: str) -> None:
 
 
 def test_every_budget_is_in_the_config() -> None:
+    # max_unusable_answers (model_unusable) is exercised in test_usable.py and test_endpoint.py
     assert set(BudgetsConfig.model_fields) == {"max_turns", "max_tool_calls", "max_wall_seconds", "max_tokens_per_call",
-                                                "max_tokens_per_run"}
+                                                "max_tokens_per_run", "max_unusable_answers"}
 
 
 @pytest.mark.parametrize("client", ["loses-exit", "never-stops"])

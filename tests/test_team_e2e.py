@@ -81,7 +81,12 @@ def test_openai_profile_builds_autogen_ext_client_without_calling_it(monkeypatch
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     client = make_client(load_config(model="openai").model)
-    assert isinstance(client, OpenAIChatCompletionClient)
+    stack = [type(client).__name__]
+    while not isinstance(client, OpenAIChatCompletionClient):  # the endpoint stack wraps autogen-ext's client
+        client = getattr(client, "_inner", None) or getattr(client, "client", None)
+        assert client is not None, stack
+        stack.append(type(client).__name__)
+    assert stack == ["EndpointClient", "Transport", "OpenAIChatCompletionClient"]
 
 
 def test_openai_profile_without_key_is_a_config_error(monkeypatch):

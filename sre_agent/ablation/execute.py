@@ -34,7 +34,8 @@ TIMING = "timing.json"
 KEY = "key.json"
 
 #: Stats of the runner copied into result.json (wall time goes to timing.json).
-STAT_FIELDS = ("tool_calls", "model_calls", "max_context_tokens", "incomplete", "steps", "total_tokens", "stop_reason")
+STAT_FIELDS = ("tool_calls", "model_calls", "max_context_tokens", "incomplete", "steps", "total_tokens", "stop_reason",
+               "unusable_answers", "prompt_tokens", "completion_tokens", "cost_usd")
 SCORE_FIELDS = ("recall", "precision", "f1", "recall_at_1", "propagation_recall")
 
 

@@ -122,11 +122,21 @@ def plan_settings(spec: AblationSpec) -> tuple[list[Setting], str]:
     return settings, baseline
 
 
+def profile_seeds(spec: AblationSpec, profile: str) -> list[int]:
+    """The seeds a profile runs with: all of them, or only the first for a profile that ignores
+    the seed (``deterministic: true``, e.g. ``clean``): its other seeds would repeat the run."""
+    from ..config import load_config
+
+    seeds = spec.seed_list()
+    return seeds[:1] if load_config(spec.config, (), profile, 0).model.deterministic else seeds
+
+
 def plan_runs(spec: AblationSpec, scenarios: Sequence[Path], settings: Sequence[Setting]) -> list[PlannedRun]:
     """Every run, ordered profile, setting, scenario, seed (the order of results.csv)."""
     from ..eval.suite import scenario_names
 
     names = scenario_names(list(scenarios))
+    seeds = {profile: profile_seeds(spec, profile) for profile in spec.profiles}
     return [PlannedRun(name, Path(path), profile, setting, seed)
             for profile in spec.profiles for setting in settings
-            for name, path in zip(names, scenarios) for seed in spec.seed_list()]
+            for name, path in zip(names, scenarios) for seed in seeds[profile]]

@@ -3,10 +3,12 @@
 Statistics (all deterministic: bootstrap seeded with 0, 10 000 resamples):
 
 * **mean recall** per profile × setting over its runs (scenario × seed), with a 95 % percentile
-  bootstrap interval over those runs (:func:`sre_agent.eval.suite.bootstrap_mean`);
-* **paired difference** of a setting against the baseline, per profile: for every scenario ×
-  seed run in both, ``d = recall(setting) - recall(baseline)``; n, mean d, its 95 % bootstrap
-  interval, and a two-sided p-value from the Wilcoxon signed-rank test
+  bootstrap interval over its scenarios' mean recalls (a cluster bootstrap: the seeds of one
+  scenario are not independent samples; :func:`sre_agent.eval.suite.bootstrap_mean`);
+* **paired difference** of a setting against the baseline, per profile, **clustered by
+  scenario**: for every scenario, ``d`` = the mean over its seeds run in both of
+  ``recall(setting) - recall(baseline)``; n (scenarios), mean d, its 95 % bootstrap interval
+  over scenarios, and a two-sided p-value from the Wilcoxon signed-rank test over scenarios
   (``scipy.stats.wilcoxon``, ``zero_method="pratt"``: zero differences are ranked, then their
   ranks dropped, so that many ties neither drown a one-sided effect nor vanish from the
   ranking), or -- when every difference is zero, where Wilcoxon is undefined -- the
@@ -19,6 +21,7 @@ Statistics (all deterministic: bootstrap seeded with 0, 10 000 resamples):
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import warnings
@@ -32,8 +35,10 @@ from ..mast import MODE_IDS, MODES
 from .plan import PlannedRun
 
 MAST_COLUMNS = tuple(f"FM-{m}" for m in MODE_IDS)
+USAGE_COLUMNS = ("unusable_answers", "prompt_tokens", "completion_tokens", "cost_usd")
 COLUMNS = ("scenario", "profile", "setting", *FIX_NAMES, "seed", "recall", "precision", "f1", "failed",
-           "incomplete", "tool_calls", "model_calls", "max_context_tokens", *MAST_COLUMNS, "ok", "error", "run_id")
+           "incomplete", "tool_calls", "model_calls", "max_context_tokens", *USAGE_COLUMNS, *MAST_COLUMNS, "ok",
+           "error", "run_id")
 
 
 # -- rows ----------------------------------------------------------------------------------------------
@@ -65,6 +70,7 @@ def build_rows(runs: Sequence[PlannedRun], keys: Sequence[str], results: dict[st
                    failed=None if recall is None else recall < failed_threshold,
                    incomplete=stats.get("incomplete"), tool_calls=stats.get("tool_calls"),
                    model_calls=stats.get("model_calls"), max_context_tokens=stats.get("max_context_tokens"))
+        row.update({c: stats.get(c) for c in USAGE_COLUMNS})
         row.update({f"FM-{m}": mast.get(m) for m in MODE_IDS})
         row.update(ok=bool(res.get("ok")), error=res.get("error"), run_id=key)
         rows.append({c: _cell(row[c]) for c in COLUMNS})
@@ -104,7 +110,7 @@ class Cell:
 
 @dataclass(frozen=True)
 class Paired:
-    """A setting against the baseline, paired over scenario × seed."""
+    """A setting against the baseline, paired per scenario (its seeds averaged): n = scenarios."""
 
     profile: str
     setting: str
@@ -148,15 +154,30 @@ def _mean(xs: Sequence[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
+def per_scenario(values: Sequence[tuple[str, float]]) -> list[float]:
+    """The mean value of each scenario (first-seen order) from (scenario, value) pairs.
+
+    >>> per_scenario([("a", 1.0), ("b", 0.0), ("a", 0.0)])
+    [0.5, 0.0]
+    """
+    groups: dict[str, list[float]] = {}
+    for scenario, v in values:
+        groups.setdefault(scenario, []).append(v)
+    return [sum(vs) / len(vs) for vs in groups.values()]
+
+
 def recall_cells(rows: Sequence[dict[str, str]], profiles: Sequence[str], settings: Sequence[str]) -> list[Cell]:
-    """Mean recall (95 % bootstrap CI over runs), precision, F1 and failed share per profile × setting."""
+    """Mean recall over runs (95 % bootstrap CI over scenario means), precision, F1 and failed
+    share per profile × setting."""
     from ..eval.suite import bootstrap_mean
 
     out = []
     for p in profiles:
         for s in settings:
             sel = [r for r in rows if r["profile"] == p and r["setting"] == s and r["recall"] != ""]
-            iv = bootstrap_mean([float(r["recall"]) for r in sel])
+            iv = bootstrap_mean(per_scenario([(r["scenario"], float(r["recall"])) for r in sel]))
+            if iv is not None:  # the point estimate is the mean over runs (equal when seeds are balanced)
+                iv = dataclasses.replace(iv, mean=round(_mean([float(r["recall"]) for r in sel]) or 0.0, 6))
             failed = [r["failed"] == "1" for r in sel]
             out.append(Cell(p, s, len(sel), iv.mean if iv else None, iv.low if iv else None, iv.high if iv else None,
                             _mean([float(r["precision"]) for r in sel]), _mean([float(r["f1"]) for r in sel]),
@@ -193,7 +214,8 @@ def paired_test(diffs: Sequence[float]) -> tuple[str, float | None]:
 
 def paired_differences(rows: Sequence[dict[str, str]], profiles: Sequence[str], settings: Sequence[str],
                        baseline: str) -> list[Paired]:
-    """Each non-baseline setting against ``baseline``, per profile, paired on (scenario, seed)."""
+    """Each non-baseline setting against ``baseline``, per profile: paired on (scenario, seed),
+    then averaged per scenario, so that n is the number of scenarios (see the module docstring)."""
     from ..eval.suite import bootstrap_mean
 
     out = []
@@ -203,9 +225,9 @@ def paired_differences(rows: Sequence[dict[str, str]], profiles: Sequence[str], 
         for s in settings:
             if s == baseline:
                 continue
-            diffs = [float(r["recall"]) - base[(r["scenario"], r["seed"])] for r in rows
-                     if r["profile"] == p and r["setting"] == s and r["recall"] != ""
-                     and (r["scenario"], r["seed"]) in base]
+            diffs = per_scenario([(r["scenario"], float(r["recall"]) - base[(r["scenario"], r["seed"])]) for r in rows
+                                  if r["profile"] == p and r["setting"] == s and r["recall"] != ""
+                                  and (r["scenario"], r["seed"]) in base])
             iv = bootstrap_mean(diffs)
             test, pv = paired_test(diffs)
             out.append(Paired(p, s, baseline, len(diffs), iv.mean if iv else None, iv.low if iv else None,
@@ -274,12 +296,14 @@ def _definitions(failed_threshold: float, baseline: str) -> list[str]:
         "`agent_output.json` against the scenario's ground truth; a run that crashed scores as the empty answer.",
         f"* **failed**: recall < {failed_threshold:g} (the ablation's `failed_threshold`); **successful** otherwise.",
         "* **mean recall [95 % CI]**: the mean over the runs (scenarios × seeds) of a profile × setting, with a "
-        "95 % percentile bootstrap interval over those runs (10 000 resamples, numpy seed 0).",
-        f"* **paired difference**: for each scenario × seed run under both the setting and the baseline "
-        f"(`{baseline}`) of the same profile, d = recall(setting) − recall(baseline). n = number of pairs; "
-        "mean d with a 95 % percentile bootstrap interval (seed 0); wins / losses / ties = pairs with d > 0, "
-        "d < 0, d = 0.",
-        "* **p-value**: two-sided Wilcoxon signed-rank test on the pairs (`scipy.stats.wilcoxon`, "
+        "95 % percentile bootstrap interval over its scenarios' mean recalls (a cluster bootstrap by scenario: "
+        "the seeds of one scenario are not independent samples; 10 000 resamples, numpy seed 0). A profile "
+        "that ignores the seed (`deterministic: true`) is run with the first seed only.",
+        f"* **paired difference** (clustered by scenario): for each scenario, d = the mean, over its seeds run "
+        f"under both the setting and the baseline (`{baseline}`) of the same profile, of recall(setting) − "
+        "recall(baseline). n = number of scenarios; mean d with a 95 % percentile bootstrap interval over "
+        "scenarios (seed 0); wins / losses / ties = scenarios with d > 0, d < 0, d = 0.",
+        "* **p-value**: two-sided Wilcoxon signed-rank test on the per-scenario differences (`scipy.stats.wilcoxon`, "
         "`zero_method=\"pratt\"`: zero differences are ranked with the others, then their ranks dropped; "
         "`method=\"auto\"`: exact null distribution for n ≤ 50 distinct non-zero differences; with ties or "
         "zeros, an exhaustive permutation test for n ≤ 13 and the normal approximation above). When every "
@@ -323,7 +347,7 @@ def _mast_section(freqs: Sequence[ModeFrequency], profile: str, settings: Sequen
 
 def render_report(*, meta: dict[str, Any], profiles: Sequence[str], settings: Sequence[str], baseline: str,
                   cells: Sequence[Cell], paired: Sequence[Paired], freqs: Sequence[ModeFrequency],
-                  plots: dict[str, list[str]], failed_threshold: float) -> str:
+                  plots: dict[str, list[str]], failed_threshold: float, usage: Sequence[Any] = ()) -> str:
     """The whole report.md."""
     lines = [f"# Ablation `{meta['name']}`", ""]
     if meta.get("description"):
@@ -332,7 +356,11 @@ def render_report(*, meta: dict[str, Any], profiles: Sequence[str], settings: Se
         f"* ablation file: `{meta.get('source')}`",
         f"* design: **{meta['design']}** over fixes {', '.join(meta['vary'])}; baseline **`{baseline}`**",
         f"* profiles: {', '.join(profiles)}; settings: {len(settings)}; scenarios: {meta['n_scenarios']}; "
-        f"seeds: {', '.join(str(s) for s in meta['seeds'])}",
+        f"seeds: {', '.join(str(s) for s in meta['seeds'])}"
+        + "".join(f" ({p}: seed {', '.join(map(str, v))} only, it ignores the seed)"
+                  for p, v in (meta.get("seeds_per_profile") or {}).items() if v and len(v) < len(meta["seeds"])),
+        "* statistics clustered by scenario: seeds of one scenario are averaged before the paired test "
+        "(Wilcoxon-Pratt over scenarios) and resampled together in the bootstrap intervals",
         f"* runs: {meta['n_runs']} ({meta['executed']} executed now, {meta['reused']} reused from `runs/`); "
         f"failed runs (crash or error): {meta['errors']}",
         f"* code version: `{meta['code_version']}`",
@@ -342,6 +370,10 @@ def render_report(*, meta: dict[str, Any], profiles: Sequence[str], settings: Se
         lines.append(f"* `{s}`: {', '.join(on) if on else 'none'}")
     lines += ["", "## Mean root-cause recall per setting [95 % bootstrap CI]", ""]
     lines += headline_table(cells, profiles, settings) + [""]
+    if usage:
+        from .usage import usage_section
+
+        lines += usage_section(usage)
     for p in profiles:
         lines += [f"## Profile `{p}`", ""]
         lines += [f"### Recall per setting, `{p}`", ""]

@@ -22,6 +22,7 @@ from .plan import plan_runs, plan_settings
 from .report import (build_rows, mode_frequencies, paired_differences, recall_cells, render_report,
                      write_csv)
 from .scenarios import prepare_scenarios
+from .usage import usage_cells
 from .spec import AblationSpec, load_spec
 
 
@@ -71,6 +72,7 @@ def write_report(spec: AblationSpec, out: Path, rows: list[dict[str, str]], *, n
     cells = recall_cells(rows, spec.profiles, names)
     paired = paired_differences(rows, spec.profiles, names, baseline)
     freqs = mode_frequencies(rows, spec.profiles, names)
+    usage = usage_cells(rows, spec.profiles, names)
     written: dict[str, list[str]] = {}
     if plots:
         from .plots import write_plots
@@ -79,16 +81,18 @@ def write_report(spec: AblationSpec, out: Path, rows: list[dict[str, str]], *, n
     meta: dict[str, Any] = {
         "name": spec.name, "description": spec.description, "source": str(spec.source), "design": spec.design,
         "vary": spec.vary, "n_scenarios": n_scenarios, "seeds": spec.seed_list(), "n_runs": len(rows),
+        "seeds_per_profile": {p: sorted({int(r["seed"]) for r in rows if r["profile"] == p}) for p in spec.profiles},
         "executed": executed, "reused": reused, "errors": sum(1 for r in rows if r["ok"] != "1"),
         "code_version": _runs_code_version(out, rows),
         "settings_on": {s.name: [n for n, v in s.fixes if v] for s in settings},
     }
     report = render_report(meta=meta, profiles=spec.profiles, settings=names, baseline=baseline, cells=cells,
-                           paired=paired, freqs=freqs, plots=written, failed_threshold=spec.failed_threshold)
+                           paired=paired, freqs=freqs, plots=written, failed_threshold=spec.failed_threshold,
+                           usage=usage)
     (out / "report.md").write_text(report, encoding="utf-8")
     summary = {"meta": meta, "baseline": baseline, "cells": [asdict(c) for c in cells],
                "paired": [asdict(p) for p in paired],
-               "mast": [{**asdict(f), "diff_pp": f.diff_pp} for f in freqs]}
+               "mast": [{**asdict(f), "diff_pp": f.diff_pp} for f in freqs], "usage": [asdict(u) for u in usage]}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return headline_table(cells, spec.profiles, names)
 

@@ -99,5 +99,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(result.agent_output, indent=2, sort_keys=True) + "\n")
     else:
         sys.stdout.write(result.report_md)
+    if result.stats.get("stop_reason") in ("model_unusable", "model_error"):
+        print(f"sre-agent triage: incomplete: {result.agent_output.get('incomplete_reason', '')}", file=sys.stderr)
     print(f"sre-agent triage: wrote {result.output_dir}/agent_output.json, report.md, trace.jsonl", file=sys.stderr)
     return 0

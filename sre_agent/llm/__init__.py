@@ -4,7 +4,6 @@ OpenAI-compatible endpoint through autogen-ext."""
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from autogen_core.models import ChatCompletionClient
 
@@ -29,19 +28,14 @@ def make_client(profile: ModelProfile, seed: int = 0) -> ChatCompletionClient:
         cfg = profile.openai
         if cfg is None:
             raise ConfigError(f"model profile {profile.name!r}: kind openai needs an 'openai:' section")
-        key = os.environ.get(cfg.api_key_env)
+        key = os.environ.get(cfg.api_key_env) if cfg.api_key_env else "not-needed"
         if not key:
             raise ConfigError(f"model profile {profile.name!r}: environment variable {cfg.api_key_env} is not set")
-        from ..backends._redact import register_secret
-        register_secret(key)  # masked in every error line, log record and trace text from now on
-        from autogen_ext.models.openai import OpenAIChatCompletionClient
-        kwargs: dict[str, Any] = {"model": cfg.model, "api_key": key, "temperature": cfg.temperature,
-                                  "timeout": cfg.timeout_seconds, "max_retries": cfg.max_retries}
-        if cfg.base_url:
-            kwargs["base_url"] = cfg.base_url
-        if cfg.model_info:
-            kwargs["model_info"] = cfg.model_info
-        return OpenAIChatCompletionClient(**kwargs)
+        if cfg.api_key_env:
+            from ..backends._redact import register_secret
+            register_secret(key)  # masked in every error line, log record and trace text from now on
+        from .endpoint import build_endpoint_client
+        return build_endpoint_client(cfg, key)
     raise ConfigError(f"model profile {profile.name!r}: unknown kind {profile.kind!r}")
 
 

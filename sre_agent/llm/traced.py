@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,29 @@ from autogen_core.tools import Tool, ToolSchema
 
 from .. import telemetry
 from ._delegate import DelegatingClient
+from .endpoint import CALL_DEADLINE
 from .offline import count_message_tokens
+
+
+def _stand_in(text: str) -> CreateResult:
+    return CreateResult(finish_reason="stop", content=text, usage=RequestUsage(prompt_tokens=0, completion_tokens=0),
+                        cached=False)
+
+
+def call_args(client: Any, role: str) -> dict[str, Any]:
+    """The per-call parameters an endpoint client wants for ``role`` (none for offline clients)."""
+    fn = getattr(client, "call_args", None)
+    return dict(fn(role)) if fn else {}
+
+
+def account(orch: Any, result: CreateResult, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Add a call's usage to the run's counters; the ``model_call`` trace fields that say so."""
+    usage = result.usage
+    orch.prompt_tokens = getattr(orch, "prompt_tokens", 0) + usage.prompt_tokens
+    orch.completion_tokens = getattr(orch, "completion_tokens", 0) + usage.completion_tokens
+    orch.cached_calls = getattr(orch, "cached_calls", 0) + (1 if result.cached else 0)
+    return {"max_tokens": args.get("max_tokens"), "finish_reason": result.finish_reason,
+            "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}}
 
 
 class TracedClient(DelegatingClient):
@@ -44,42 +67,62 @@ class TracedClient(DelegatingClient):
             messages = kept
             orch.trace.emit("state_update", changes={"context_trimmed": f"{self._agent}: {dropped} oldest message(s) "
                                                                         f"dropped to respect max_tokens_per_call={cap}"}, digest="")
-        refuse = getattr(orch, "refuse_call", None)
-        reason = refuse(self._agent, tokens) if refuse else None
-        if reason:  # over a token budget: the call is not made; the run ends at the next turn boundary
-            return CreateResult(finish_reason="stop", content=f"BUDGET EXHAUSTED: {reason}",
-                                usage=RequestUsage(prompt_tokens=0, completion_tokens=0), cached=False)
-        orch.model_calls += 1
-        orch.total_tokens += tokens
-        orch.max_context_tokens = max(orch.max_context_tokens, tokens)
-        kwargs: dict[str, Any] = {"tools": tools, "extra_create_args": extra_create_args, "cancellation_token": cancellation_token}
+        kwargs: dict[str, Any] = {"tools": tools, "cancellation_token": cancellation_token,
+                                  "extra_create_args": {**extra_create_args, **call_args(self._inner, self._agent)}}
         if json_output is not None:
             kwargs["json_output"] = json_output
         if tool_choice != "auto":
             kwargs["tool_choice"] = tool_choice
+        synthetic: list[CreateResult] = []
+
+        async def once(msgs: Sequence[LLMMessage]) -> CreateResult | None:
+            result, made = await self._once(msgs, tools, kwargs)
+            if not made:
+                synthetic.append(result)
+                return None
+            return result
+
+        tracker = getattr(orch, "unusable", None)  # re-asks an unusable answer once, counts them
+        answer = await tracker.ask(self._agent, messages, tools, once) if tracker else await once(messages)
+        return answer if answer is not None else synthetic[-1]
+
+    async def _once(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema],
+                    kwargs: dict[str, Any]) -> tuple[CreateResult, bool]:
+        """One counted, traced model call: (result, True), or (a stand-in answer, False) when
+        the call was refused by a budget, timed out or failed."""
+        orch = self._orch
+        tokens = count_message_tokens(messages, tools)
+        refuse = getattr(orch, "refuse_call", None)
+        reason = refuse(self._agent, tokens) if refuse else None
+        if reason:  # over a token budget: the call is not made; the run ends at the next turn boundary
+            return _stand_in(f"BUDGET EXHAUSTED: {reason}"), False
+        orch.model_calls += 1
+        orch.total_tokens += tokens
+        orch.max_context_tokens = max(orch.max_context_tokens, tokens)
         turns = getattr(orch, "turn_spans", None)
         with telemetry.span("sre_agent.model_call", parent=turns.current(self._agent) if turns else None,
                             agent=self._agent, context_tokens=tokens, messages=len(messages),
                             model_call=orch.model_calls):
             wall_left = getattr(orch, "wall_left", None)
+            deadline = CALL_DEADLINE.set(time.monotonic() + wall_left() if wall_left else None)
             try:  # a model call never outlives the run's wall-clock budget (a stuck endpoint)
                 result = await asyncio.wait_for(self._inner.create(messages, **kwargs),
                                                 timeout=wall_left() if wall_left else None)
             except asyncio.TimeoutError:
                 orch.timed_out(self._agent)
-                return CreateResult(finish_reason="stop", content="BUDGET EXHAUSTED: max_wall_seconds",
-                                    usage=RequestUsage(prompt_tokens=0, completion_tokens=0), cached=False)
+                return _stand_in("BUDGET EXHAUSTED: max_wall_seconds"), False
             except Exception as exc:  # noqa: BLE001 - an endpoint error (401, 5xx after retries ...) ends the run, flagged
                 failed = getattr(orch, "model_failed", None)
                 if failed is None:
                     raise
                 failed(self._agent, exc)
-                return CreateResult(finish_reason="stop", content="MODEL ERROR: the model endpoint failed",
-                                    usage=RequestUsage(prompt_tokens=0, completion_tokens=0), cached=False)
+                return _stand_in("MODEL ERROR: the model endpoint failed"), False
+            finally:
+                CALL_DEADLINE.reset(deadline)
         out = result.content if isinstance(result.content, str) else json.dumps([dataclasses.asdict(c) for c in result.content], sort_keys=True)
         orch.trace.emit("model_call", agent=self._agent, role=self._agent, context_tokens=tokens,
-                        messages=len(messages), output=out[:400])
-        return result
+                        messages=len(messages), output=out[:400], **account(orch, result, kwargs["extra_create_args"]))
+        return result, True
 
     def count_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()) -> int:
         return count_message_tokens(messages, tools)

@@ -69,7 +69,7 @@ def finalize(orch: Orchestrator) -> None:
     state = orch.state
     reasons = []
     if orch.stop_reason not in ("explained", "model_stop"):
-        reasons.append(f"stopped by {orch.stop_reason}")
+        reasons.append(f"stopped by {orch.stop_reason}" + (f": {orch.stop_detail}" if getattr(orch, "stop_detail", "") else ""))
     if not state.confirmed():
         reasons.append("no confirmed root cause")
     if state.unexplained_alerts():
@@ -92,7 +92,8 @@ def finalize(orch: Orchestrator) -> None:
                     missing=state.missing_sources, reason=state.incomplete_reason)
     orch.trace.emit("run_end", stop_reason=orch.stop_reason, steps=orch.turns, tool_calls=orch.tool_calls,
                     model_calls=orch.model_calls, max_context_tokens=orch.max_context_tokens,
-                    total_tokens=orch.total_tokens, incomplete=state.incomplete)
+                    total_tokens=orch.total_tokens, incomplete=state.incomplete, unusable_answers=orch.unusable.total,
+                    prompt_tokens=orch.prompt_tokens, completion_tokens=orch.completion_tokens)
 
 
 __all__ = ["GuardedWorkbench", "Orchestrator", "RunTermination", "build_team", "run_team"]

@@ -34,6 +34,8 @@ from ..models import Alert
 from ..prompts_loader import load_prompt
 from ..state import AlertSummary, IncidentState, PlannedStep, PropagationEdge, alert_annotations
 from ..trace import TraceWriter
+from ._own_call import own_model_call
+from ._unusable import UnusableTracker
 from sre_agent.tools import ToolContext, all_tools, execute
 
 ROLES = ("planner", "investigator", "verifier")
@@ -80,6 +82,9 @@ class Orchestrator:
         self.budget_stop = ""
         self.planner_notice: str | None = None  # a refused stop's notice, shown once to the planner
         self.turn_spans = telemetry.TurnSpans()
+        self.unusable = UnusableTracker(self)  # gives up on a model whose answers cannot be used
+        self.stop_detail = ""  # one line saying why, when the run ended on model_unusable
+        self.prompt_tokens = self.completion_tokens = self.cached_calls = 0  # as the endpoint reported them
 
     # -- setup -----------------------------------------------------------------------------
     def _alert_summary(self, a: Alert) -> AlertSummary:
@@ -503,25 +508,8 @@ class Orchestrator:
         return "planner"
 
     async def model_call(self, agent: str, messages: list[Any]) -> str:
-        tokens = count_message_tokens(messages)
-        if self.refuse_call(agent, tokens):
-            return ""
-        self.model_calls += 1
-        self.total_tokens += tokens
-        self.max_context_tokens = max(self.max_context_tokens, tokens)
-        with telemetry.span("sre_agent.model_call", parent=self.turn_spans.open(), agent=agent, context_tokens=tokens,
-                            messages=len(messages), model_call=self.model_calls):
-            try:
-                result = await asyncio.wait_for(self.client.create(messages), timeout=self.wall_left())
-            except asyncio.TimeoutError:
-                self.timed_out(agent)
-                return ""
-            except Exception as exc:  # noqa: BLE001 - an endpoint error ends the run, flagged
-                self.model_failed(agent, exc)
-                return ""
-        out = result.content if isinstance(result.content, str) else json.dumps([dataclasses.asdict(c) for c in result.content])
-        self.trace.emit("model_call", agent=agent, role=agent, context_tokens=tokens, messages=len(messages), output=out[:400])
-        return out
+        """A model call of the orchestrator's own (the summarizer), see :mod:`._own_call`."""
+        return await own_model_call(self, agent, messages)
 
 
 def _parse_block(text: str, marker: str) -> dict[str, Any] | None:
