@@ -16,10 +16,40 @@ from typing import Any
 
 from ._index import ACTIVE_STATUSES, Detection, TraceIndex, _hyp_status, canonical_call, is_refused
 
+def plan_key(plan: dict[str, Any]) -> str:
+    """A plan's identity: its action, its hypotheses (entity + status) and its steps (canonical calls).
+
+    >>> plan_key({"action": "conclude", "hypotheses": [{"entity": "a", "status": "proposed", "score": 0.5}], "steps": []})
+    'conclude|a:proposed|'
+    """
+    hyps = ",".join(f"{h.get('entity')}:{_hyp_status(h)}" for h in plan.get("hypotheses") or [])
+    steps = ",".join(canonical_call(str(s.get("tool")), s.get("args")) for s in plan.get("steps") or [])
+    return f"{plan.get('action') or 'investigate'}|{hyps}|{steps}"
+
+
+def repeated_plans(t: TraceIndex) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(earlier, later) pairs of identical plans (:func:`plan_key`) with no executed tool result
+    in between: the planner re-issued the same plan with nothing new to learn from.  Plans that
+    failed to parse (``error``) are not judged."""
+    results = [int(r["seq"]) for r in t.of("tool_result") if not is_refused(r)]
+    last: dict[str, dict[str, Any]] = {}
+    pairs = []
+    for p in t.of("plan"):
+        if p.get("error"):
+            continue
+        key = plan_key(p)
+        prev = last.get(key)
+        if prev is not None and not any(int(prev["seq"]) < s < int(p["seq"]) for s in results):
+            pairs.append((prev, p))
+        last[key] = p
+    return pairs
+
+
 def detect_1_3(t: TraceIndex) -> Detection:
     """FM-1.3: the same tool with the same canonical arguments executed twice or more (calls by
-    the verifier or the gate are re-checks, not repetitions, and are not counted).  Evidence:
-    the first call and every repeat."""
+    the verifier or the gate are re-checks, not repetitions, and are not counted), or the same
+    plan re-issued with no executed tool result since its last issue (:func:`repeated_plans`).
+    Evidence: the first call and every repeat; the first plan and every re-issue."""
     first: dict[str, int] = {}
     hits: list[int] = []
     repeated: list[str] = []
@@ -34,8 +64,12 @@ def detect_1_3(t: TraceIndex) -> Detection:
             hits.append(int(c["seq"]))
         else:
             first[key] = int(c["seq"])
+    plans = repeated_plans(t)
+    if plans:
+        hits.extend(int(p["seq"]) for pair in plans for p in pair)
+        repeated.append(f"the same plan re-issued {len(plans)} time(s) with nothing new")
     if hits:
-        return Detection(1, sorted(hits), "repeated: " + ", ".join(repeated[:5]))
+        return Detection(1, sorted(set(hits)), "repeated: " + ", ".join(repeated[:5]))
     return Detection(0)
 
 

@@ -12,9 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._index import (VOLUNTARY_STOPS, LIMIT_STOPS, Detection, TraceIndex, _check_calls)
+from ._index import CONCLUDE_ACTIONS, LIMIT_STOPS, VOLUNTARY_STOPS, Detection, TraceIndex, _check_calls
+
+#: stop reasons after which the run cannot be complete although no budget was hit
+UNUSABLE_STOPS = frozenset({"model_unusable"})
+#: FM-1.5: how many refused stops (a conclude plan after which the run went on) mean the planner
+#: does not know when it may stop
+REFUSED_STOPS = 2
+
 
 def limit_reached(t: TraceIndex) -> str | None:
+    """Why a limit ended the run (``"stopped by max_turns"``...), or ``None`` when none did."""
     end = t.run_end
     if end is None:
         return None
@@ -52,11 +60,28 @@ UNPRODUCTIVE_TAIL = 3
 STALLED_ROUNDS = 6
 
 
+def refused_stops(t: TraceIndex) -> list[dict[str, Any]]:
+    """Plans whose action is conclude/stop after which the planner planned again: the stop did
+    not end the run (the termination FSM refused it).  The refusal itself is a hidden ``fix``
+    event; what an observer sees is the run going on after the planner said it was done."""
+    plans = t.of("plan")
+    return [p for p in plans[:-1] if str(p.get("action") or "") in CONCLUDE_ACTIONS]
+
+
+def confirmed_causes(t: TraceIndex) -> list[str]:
+    """Entities whose latest verdict (over the whole run) is confirmed with a tool-backed check."""
+    return [e for e, v in t.latest_verdicts().items() if str(v.get("verdict")) == "confirmed" and t.tool_backed(v)]
+
+
 def detect_1_5(t: TraceIndex) -> Detection:
-    """FM-1.5: the run ends on a limit (``stop_reason`` budget / max_steps / max_turns /
+    """FM-1.5: (a) the run ends on a limit (``stop_reason`` budget / max_steps / max_turns /
     max_tool_calls / max_tokens / timeout, or ``run_end`` steps or tool_calls above the
-    configured budget) right after ``UNPRODUCTIVE_TAIL`` executed calls that found nothing, or a non-verification actor executes a tool call after the point where
-    every final root cause had a confirmed verdict and that call is not cited by a later check."""
+    configured budget) right after ``UNPRODUCTIVE_TAIL`` executed calls that found nothing, after
+    ``STALLED_ROUNDS`` planning rounds with standing hypotheses and no check, or with no root
+    cause confirmed by a tool-backed verdict at all; (b) the planner tried to stop
+    ``REFUSED_STOPS`` times or more while the run went on (:func:`refused_stops`); or (c) a
+    non-verification actor executes a tool call after the point where every final root cause
+    had a confirmed verdict and that call is not cited by a later check."""
     hits: list[int] = []
     why: list[str] = []
     limit = limit_reached(t)
@@ -78,6 +103,14 @@ def detect_1_5(t: TraceIndex) -> Detection:
             hits.append(int(t.run_end["seq"]))  # type: ignore[index]
             why.append(f"{limit}, after {UNPRODUCTIVE_TAIL} calls in a row that found nothing" if barren else
                        f"{limit}, after {len(tail_plans)} planning rounds with standing hypotheses and no check")
+        elif not confirmed_causes(t):
+            # nothing established when the limit cut the run off: the team never reached an exit
+            hits.append(int(t.run_end["seq"]))  # type: ignore[index]
+            why.append(f"{limit} with no confirmed root cause")
+    refused = refused_stops(t)
+    if len(refused) >= REFUSED_STOPS:
+        hits.extend(int(p["seq"]) for p in refused)
+        why.append(f"{len(refused)} stops refused: the planner concluded while the exit conditions were unmet")
     done = _done_seq(t)
     if done is not None:
         cited = {cid for v in t.of("verification") for c in v.get("checks") or [] for cid in _check_calls(c)}
@@ -119,11 +152,15 @@ def detect_3_1(t: TraceIndex) -> Detection:
 
 def task_completion(t: TraceIndex) -> bool | None:
     """Did the run end with a complete diagnosis whose every entity has a confirmed, tool-backed
-    verdict, not cut off by a limit?  ``None`` without ``run_end`` (a truncated trace)."""
-    if t.run_end is None:
+    verdict?  Not completed: a run flagged incomplete (diagnosis or run_end), ended by a limit
+    (max_turns / tool calls / wall / tokens) or by ``model_unusable``, or with no confirmed
+    cause.  ``None`` without ``run_end`` (a truncated trace)."""
+    end = t.run_end
+    if end is None:
         return None
     d = t.diagnosis
-    if d is None or not t.diagnosis_entities() or d.get("incomplete") or limit_reached(t):
+    if d is None or not t.diagnosis_entities() or d.get("incomplete") or end.get("incomplete") \
+            or limit_reached(t) or str(end.get("stop_reason") or "") in UNUSABLE_STOPS:
         return False
     verdicts = t.latest_verdicts(before=int(d["seq"]))
     return all(str((v := verdicts.get(x) or {}).get("verdict")) == "confirmed" and t.tool_backed(v)

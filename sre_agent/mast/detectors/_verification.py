@@ -69,7 +69,8 @@ def detect_3_3(t: TraceIndex) -> Detection:
     """FM-3.3: a verification with verdict confirmed where some check has ``passed: false``, or a
     passed check cites call ids of which one has no tool result, or all cited results failed
     (``ok: false``), or none of the cited results mentions the entity (by id, by name, or in its
-    anomalies)."""
+    anomalies); or a confirmed verdict contradicted by a later rejection of the same entity with a
+    failed check (:func:`contradicted_verdicts`)."""
     hits: list[int] = []
     why: list[str] = []
     for v in t.of("verification"):
@@ -92,6 +93,24 @@ def detect_3_3(t: TraceIndex) -> Detection:
             else:
                 continue
             hits.append(int(v["seq"]))
+    for first, later in contradicted_verdicts(t):
+        hits.extend([int(first["seq"]), int(later["seq"])])
+        why.append(f"{first.get('entity')}: confirmed at seq {first['seq']}, rejected by later evidence at seq {later['seq']}")
     if hits:
         return Detection(1, sorted(set(hits)), "; ".join(why[:4]))
     return Detection(0)
+
+
+def contradicted_verdicts(t: TraceIndex) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(confirmed, later rejected) verification pairs on the same entity: the later verdict,
+    with a failed check, shows the earlier confirmation was wrong."""
+    confirmed: dict[str, dict[str, Any]] = {}
+    pairs = []
+    for v in t.of("verification"):
+        ent = str(v.get("entity") or "")
+        verdict = str(v.get("verdict"))
+        if verdict == "confirmed":
+            confirmed.setdefault(ent, v)
+        elif verdict == "rejected" and ent in confirmed and any(not c.get("passed") for c in v.get("checks") or []):
+            pairs.append((confirmed.pop(ent), v))
+    return pairs

@@ -1,0 +1,36 @@
+"""FM-1.3 and FM-1.4 (sre_agent.mast.detectors._repetition)."""
+
+from __future__ import annotations
+
+from mast_traces import CART, TraceBuilder, build
+from sre_agent.mast.detectors import TraceIndex
+from sre_agent.mast.detectors._repetition import detect_1_3, detect_1_4, plan_key, repeated_plans
+
+
+def test_an_identical_plan_reissued_with_nothing_new_is_1_3() -> None:
+    b = TraceBuilder()
+    b.start()
+    b.plan([(CART, "proposed")], [])
+    b.plan([(CART, "proposed")], [])
+    found = detect_1_3(TraceIndex(b.events))
+    assert found.label == 1 and "same plan" in found.note
+
+
+def test_the_same_plan_after_new_evidence_is_not_a_repetition() -> None:
+    b = TraceBuilder()
+    b.start()
+    step, = b.plan([(CART, "proposed")], [("search_logs", {"service": "cart"})])
+    b.call("search_logs", {"service": "cart"}, step, entities=[CART])
+    b.emit("plan", agent="planner", hypotheses=[{"entity": CART, "status": "proposed"}],
+           steps=[{"id": "S9", "tool": "search_logs", "args": {"service": "cart"}}])
+    assert repeated_plans(TraceIndex(b.events)) == []
+    # different hypotheses status -> different plan
+    assert plan_key({"hypotheses": [{"entity": "a", "status": "proposed"}]}) != \
+        plan_key({"hypotheses": [{"entity": "a", "status": "rejected"}]})
+
+
+def test_clean_run_has_no_repetition_and_no_history_loss() -> None:
+    t = TraceIndex(build(None))
+    assert detect_1_3(t).label == 0 and detect_1_4(t).label == 0
+    assert detect_1_3(TraceIndex(build("1.3"))).label == 1
+    assert detect_1_4(TraceIndex(build("1.4"))).label == 1
