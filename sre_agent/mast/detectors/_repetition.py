@@ -30,8 +30,14 @@ def plan_key(plan: dict[str, Any]) -> str:
 def repeated_plans(t: TraceIndex) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(earlier, later) pairs of identical plans (:func:`plan_key`) with no executed tool result
     in between: the planner re-issued the same plan with nothing new to learn from.  Plans that
-    failed to parse (``error``) are not judged."""
+    failed to parse (``error``) are not judged, nor a re-issue of a plan none of whose steps ran
+    and none of whose steps repeats a completed call (asking again for work not yet done is not
+    a repetition; asking again for work already done is)."""
     results = [int(r["seq"]) for r in t.of("tool_result") if not is_refused(r)]
+    done_steps = {str(c.get("step_id")) for c in t.executed_calls() if c.get("step_id")}
+    done_calls: dict[str, int] = {}
+    for c in t.executed_calls():
+        done_calls.setdefault(canonical_call(str(c.get("tool")), c.get("args")), int(c["seq"]))
     last: dict[str, dict[str, Any]] = {}
     pairs = []
     for p in t.of("plan"):
@@ -39,10 +45,21 @@ def repeated_plans(t: TraceIndex) -> list[tuple[dict[str, Any], dict[str, Any]]]
             continue
         key = plan_key(p)
         prev = last.get(key)
-        if prev is not None and not any(int(prev["seq"]) < s < int(p["seq"]) for s in results):
+        if prev is not None and not any(int(prev["seq"]) < s < int(p["seq"]) for s in results) \
+                and not _unfinished(prev, done_steps, done_calls):
             pairs.append((prev, p))
         last[key] = p
     return pairs
+
+
+def _unfinished(plan: dict[str, Any], done_steps: set[str], done_calls: dict[str, int]) -> bool:
+    """The plan had steps, none of them ran, and none repeats a call completed before the plan:
+    planning it again asks for work not yet done (not a repetition)."""
+    steps = [s for s in plan.get("steps") or [] if s.get("id")]
+    if not steps or any(str(s.get("id")) in done_steps for s in steps):
+        return False
+    return not any(done_calls.get(canonical_call(str(s.get("tool")), s.get("args")), 1 << 62) < int(plan["seq"])
+                   for s in steps)
 
 
 def detect_1_3(t: TraceIndex) -> Detection:

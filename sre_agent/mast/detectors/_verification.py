@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ._index import (ACTIVE_STATUSES, CONCLUDE_ACTIONS, VOLUNTARY_STOPS, Detection, TraceIndex, _check_calls,
@@ -69,7 +70,8 @@ def detect_3_3(t: TraceIndex) -> Detection:
     """FM-3.3: a verification with verdict confirmed where some check has ``passed: false``, or a
     passed check cites call ids of which one has no tool result, or all cited results failed
     (``ok: false``), or none of the cited results mentions the entity (by id, by name, or in its
-    anomalies); or a confirmed verdict contradicted by a later rejection of the same entity with a
+    anomalies); or the verifier's own answer (:func:`stated_verdicts`) says confirmed while one of
+    its checks says ``passed: false``; or a confirmed verdict contradicted by a later rejection of the same entity with a
     failed check (:func:`contradicted_verdicts`)."""
     hits: list[int] = []
     why: list[str] = []
@@ -93,12 +95,34 @@ def detect_3_3(t: TraceIndex) -> Detection:
             else:
                 continue
             hits.append(int(v["seq"]))
+    for seq, v in stated_verdicts(t):
+        failed = [str(c.get("check", "?")) for c in v.get("checks") or [] if isinstance(c, dict) and c.get("passed") is False]
+        if str(v.get("verdict")) == "confirmed" and failed:
+            hits.append(seq)
+            why.append(f"{v.get('entity')}: the verifier said confirmed although its check(s) {', '.join(failed)} failed")
     for first, later in contradicted_verdicts(t):
         hits.extend([int(first["seq"]), int(later["seq"])])
         why.append(f"{first.get('entity')}: confirmed at seq {first['seq']}, rejected by later evidence at seq {later['seq']}")
     if hits:
         return Detection(1, sorted(set(hits)), "; ".join(why[:4]))
     return Detection(0)
+
+
+def stated_verdicts(t: TraceIndex) -> list[tuple[int, dict[str, Any]]]:
+    """The verdicts the verifier wrote in its own answers (``model_call`` output ``VERDICTS {json}``),
+    as ``(seq, verdict)``: what it claimed, before any gate re-check replaced it."""
+    out = []
+    for m in t.of("model_call"):
+        text = str(m.get("output") or "")
+        if t.role(m.get("agent")) != "verifier" or not text.startswith("VERDICTS"):
+            continue
+        try:
+            doc = json.loads(text[len("VERDICTS"):].strip())
+        except ValueError:
+            continue
+        verdicts = doc.get("verdicts") if isinstance(doc, dict) else None
+        out.extend((int(m["seq"]), v) for v in verdicts or [] if isinstance(v, dict))
+    return out
 
 
 def contradicted_verdicts(t: TraceIndex) -> list[tuple[dict[str, Any], dict[str, Any]]]:
