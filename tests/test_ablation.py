@@ -16,6 +16,7 @@ from sre_agent.ablation.report import COLUMNS, paired_test
 from sre_agent.cli import main
 from sre_agent.config import FIX_NAMES
 from sre_agent.errors import InputError
+from sre_agent.mast import MODE_IDS
 
 from data_paths import GROUND_TRUTHS, PROJECT_ROOT
 
@@ -292,3 +293,43 @@ def test_ray_executor_gives_the_same_results_csv(smoke, tmp_path: Path) -> None:
     assert result.executed == 18
     assert result.errors == 0, [r["error"] for r in result.rows if r["error"]]
     assert (ray_out / "results.csv").read_bytes() == (out / "results.csv").read_bytes()
+
+
+def test_smoke_fatal_vs_benign_table_matches_results_csv(smoke) -> None:
+    from scipy.stats import fisher_exact
+
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    report = (out / "report.md").read_text()
+    for profile in ("clean", "verifies-poorly"):
+        heading = f"#### Which MAST modes separate failed from successful runs, `{profile}`"
+        assert heading in report
+        sel = [r for r in rows if r["profile"] == profile]
+        seen = [m for m in MODE_IDS if any(r[f"FM-{m}"] == "1" for r in sel)]
+        if not seen:
+            assert "No MAST mode was labelled present" in report[report.index(heading):].split("####")[1]
+            continue
+        table = _md_table_after(report, heading)
+        assert [line[0].split(" ", 1)[0] for line in table] == seen
+        for line in table:
+            mode = line[0].split(" ", 1)[0]
+            known = [r for r in sel if r[f"FM-{mode}"] != "" and r["failed"] != ""]
+            a = sum(r[f"FM-{mode}"] == "1" for r in known if r["failed"] == "1")
+            nf = sum(r["failed"] == "1" for r in known)
+            c = sum(r[f"FM-{mode}"] == "1" for r in known if r["failed"] == "0")
+            ns = sum(r["failed"] == "0" for r in known)
+            assert line[1].startswith(f"{a}/{nf} ") and line[2].startswith(f"{c}/{ns} ")
+            if nf and ns:
+                p = fisher_exact([[a, nf - a], [c, ns - c]], alternative="greater").pvalue
+                assert float(line[4]) == pytest.approx(p, rel=1e-2)
+                fa, fs = a / nf, c / ns
+                assert line[5] == ("fatal" if fa > fs and p < 0.05 else "more in failures (n.s.)" if fa > fs else "benign")
+
+
+def test_fatal_reading_on_a_hand_made_table() -> None:
+    from sre_agent.ablation.mast_view import ModeTable
+
+    assert ModeTable("p", "s", "1.5", 8, 10, 1, 10).verdict == "fatal"
+    assert ModeTable("p", "s", "1.5", 2, 10, 1, 10).verdict == "more in failures (n.s.)"
+    assert ModeTable("p", "s", "1.5", 2, 10, 5, 10).verdict == "benign"
+    assert ModeTable("p", "s", "1.5", 2, 10, 0, 0).p_value is None

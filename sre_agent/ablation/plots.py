@@ -34,19 +34,21 @@ def plot_recall(cells: Sequence[Cell], profile: str, path: Path) -> None:
     """Mean recall per setting, horizontal bars with 95 % CI whiskers."""
     plt = _pyplot()
     sel = [c for c in cells if c.profile == profile and c.mean is not None]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(sel) + 1.4))
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(sel) + 1.4), layout="constrained")
     y = list(range(len(sel)))[::-1]
     means = [c.mean for c in sel]
     err = [[c.mean - c.low for c in sel], [c.high - c.mean for c in sel]]
     ax.barh(y, means, xerr=err, color="#4c78a8", capsize=3)
     ax.set_yticks(y, [c.setting for c in sel])
-    ax.set_xlim(0, 1.05)
+    ax.set_xlim(0, 1.18)  # room right of a whisker ending at 1.0 for its label
+    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_xlabel("mean root-cause recall (95 % bootstrap CI)")
     ax.set_title(f"{profile}: recall per fix setting")
     for yi, c in zip(y, sel):
-        ax.text(min(c.high + 0.01, 0.98), yi, f"{c.mean:.2f}", va="center", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+        # beside the whisker's right end (never on the whisker or its cap), above the bar's centre line
+        ax.annotate(f"{c.mean:.2f}", (c.high, yi), xytext=(6, 0), textcoords="offset points",
+                    va="center", ha="left", fontsize=8)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -54,7 +56,7 @@ def plot_diff(paired: Sequence[Paired], profile: str, path: Path) -> None:
     """Paired recall difference against the baseline, point and 95 % CI, p-value beside it."""
     plt = _pyplot()
     sel = [d for d in paired if d.profile == profile and d.mean_diff is not None]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * max(1, len(sel)) + 1.4))
+    fig, ax = plt.subplots(figsize=(7, 0.45 * max(1, len(sel)) + 1.4), layout="constrained")
     y = list(range(len(sel)))[::-1]
     if sel:
         err = [[d.mean_diff - d.low for d in sel], [d.high - d.mean_diff for d in sel]]
@@ -69,8 +71,8 @@ def plot_diff(paired: Sequence[Paired], profile: str, path: Path) -> None:
         ax.set_title(f"{profile}: recall − recall({sel[0].baseline}), paired over scenario × seed")
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("mean paired difference in recall (95 % bootstrap CI)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    ax.margins(x=0.25)  # room for the p-value right of the widest interval
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -85,7 +87,7 @@ def plot_mast(freqs: Sequence[ModeFrequency], profile: str, settings: Sequence[s
         for j, s in enumerate(settings):
             d = by[(s, m)].diff_pp
             grid[i, j] = np.nan if d is None else d
-    fig, ax = plt.subplots(figsize=(1.1 * len(settings) + 3.5, 6.5))
+    fig, ax = plt.subplots(figsize=(1.1 * len(settings) + 5.5, 6.8), layout="constrained")
     im = ax.imshow(np.nan_to_num(grid), cmap="RdBu_r", vmin=-100, vmax=100, aspect="auto")
     ax.set_xticks(range(len(settings)), settings, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(MODE_IDS)), [f"{m} {MODES[m].name}" for m in MODE_IDS], fontsize=8)
@@ -93,13 +95,14 @@ def plot_mast(freqs: Sequence[ModeFrequency], profile: str, settings: Sequence[s
         for j, s in enumerate(settings):
             f = by[(s, m)]
             if f.failed_share is None and f.success_share is None:
+                ax.text(j, i, "n/a", ha="center", va="center", fontsize=6.5, color="#888888")
                 continue
             text = "/".join("–" if v is None else f"{100 * v:.0f}" for v in (f.failed_share, f.success_share))
             ax.text(j, i, text, ha="center", va="center", fontsize=6.5)
-    fig.colorbar(im, ax=ax, label="Δ pp = failed % − successful %")
-    ax.set_title(f"{profile}: MAST mode in failed / successful runs (%)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    bar = fig.colorbar(im, ax=ax, shrink=0.8)
+    bar.set_label("Δ pp = failed % − successful %", fontsize=8)
+    ax.set_title(f"{profile}\nMAST mode in failed / successful runs (%)", fontsize=10)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 

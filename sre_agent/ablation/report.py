@@ -387,6 +387,9 @@ def render_report(*, meta: dict[str, Any], profiles: Sequence[str], settings: Se
         lines += _md_table(["setting", "n", "mean diff", "95 % CI", "wins / losses / ties", "test", "p-value"],
                            body, "lrrrrlr")
         lines += [""] + _mast_section(freqs, p, settings)
+        from .mast_view import fatal_section
+
+        lines += fatal_section(freqs, p, settings)
         for title, path in zip(("recall", "paired difference", "MAST failed vs successful"), plots.get(p, [])):
             lines.append(f"![{title}, {p}]({path})")
         lines.append("")

@@ -1,0 +1,78 @@
+"""``python -m sre_agent.mast.gold {build,report,judge}``: the gold-set tooling (see PROTOCOL.md).
+
+* ``build --out DIR [--stratum NAME] RUN_DIR...`` adds runs to the gold folder DIR: traces,
+  rendered text for the labellers, manifest (run it once per stratum, or let the stratum be
+  derived from each run's model profile).
+* ``report DIR [--json]`` prints the agreement (κ), detector-vs-gold, judge-vs-gold and
+  detector-vs-injections tables.
+* ``judge DIR --config FILE`` labels every trace with the LLM judge of the config's model
+  profile (kind openai) and writes ``DIR/labels/judge.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sre_agent.errors import InputError
+
+from ._build import build, load_manifest, read_gold_trace
+from ._labels import JUDGE, GoldLabels, write_labels
+from ._report import gold_report, render_markdown
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m sre_agent.mast.gold", description="MAST gold-set tooling")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="add run folders to a gold-set folder")
+    b.add_argument("--out", type=Path, required=True, help="the gold-set folder (created or extended)")
+    b.add_argument("--stratum", help="stratum of these runs (default: from each run's model profile)")
+    b.add_argument("runs", nargs="+", type=Path, help="run folders (holding trace.jsonl) or folders of them")
+    r = sub.add_parser("report", help="κ, detector-vs-gold, judge-vs-gold and detector-vs-injections tables")
+    r.add_argument("folder", type=Path)
+    r.add_argument("--json", action="store_true", help="machine-readable output")
+    j = sub.add_parser("judge", help="label every trace with the LLM judge (writes labels/judge.jsonl)")
+    j.add_argument("folder", type=Path)
+    j.add_argument("--config", type=Path, required=True, help="run config whose model profile (kind openai) judges")
+    return ap
+
+
+def _judge(folder: Path, config: Path) -> Path:
+    from sre_agent.commands.mast import make_annotator
+
+    manifest = load_manifest(folder)
+    if not manifest:
+        raise InputError(f"{folder}: no manifest.json (build the gold set first)")
+    annotator = make_annotator("llm", config)
+    rows = []
+    for tid in sorted(manifest):
+        ann = annotator.annotate(read_gold_trace(folder, tid))
+        rows.append(GoldLabels(id=tid, labeller="llm-judge", labels=ann.labels, task_completion=ann.task_completion,
+                               reasons=dict(ann.notes)))
+    path = folder / "labels" / JUDGE
+    write_labels(path, rows)
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.cmd == "build":
+            added = build(args.runs, args.out, args.stratum)
+            print(f"{len(added)} trace(s) in {args.out} (manifest.json, traces/, rendered/)")
+        elif args.cmd == "report":
+            rep = gold_report(args.folder)
+            print(json.dumps(rep, indent=1) if args.json else render_markdown(rep), end="" if not args.json else "\n")
+        else:
+            print(_judge(args.folder, args.config))
+    except InputError as exc:
+        print(f"mast.gold: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""The gold-set report: agreement between the passes, detectors against the adjudicated gold,
+detectors against the injections, and (when ``labels/judge.jsonl`` exists) the LLM judge against
+the gold.  :func:`gold_report` returns a JSON-able dict; :func:`render_markdown` prints it.
+
+Only traces labelled in the files compared are counted (the intersection of ids).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sre_agent.errors import InputError
+
+from .._structural import StructuralAnnotator
+from ..definitions import MODE_IDS, MODES
+from ..validate import validate
+from ._build import load_manifest, read_gold_trace
+from ._labels import ADJUDICATED, JUDGE, PASS_A, PASS_B, GoldLabels, check_adjudication, read_labels
+from ._stats import kappa, score
+
+#: the detector F1 target for modes with at least MIN_POSITIVES gold positives
+F1_TARGET, MIN_POSITIVES = 0.9, 5
+
+
+def _vec(rows: dict[str, GoldLabels], ids: list[str], mode: str) -> list[int]:
+    return [int(rows[i].labels[mode] or 0) for i in ids]
+
+
+def kappa_table(a: dict[str, GoldLabels], b: dict[str, GoldLabels]) -> dict[str, Any]:
+    """Per mode (and task_completion): Cohen's kappa of pass A vs pass B, positives in each."""
+    ids = sorted(set(a) & set(b))
+    rows = []
+    for m in MODE_IDS:
+        va, vb = _vec(a, ids, m), _vec(b, ids, m)
+        rows.append({"mode": m, "name": MODES[m].name, "n": len(ids), "pos_a": sum(va), "pos_b": sum(vb),
+                     "agree": sum(x == y for x, y in zip(va, vb)), "kappa": kappa(va, vb)})
+    ta = [int(bool(a[i].task_completion)) for i in ids]
+    tb = [int(bool(b[i].task_completion)) for i in ids]
+    rows.append({"mode": "task_completion", "name": "task completed", "n": len(ids), "pos_a": sum(ta),
+                 "pos_b": sum(tb), "agree": sum(x == y for x, y in zip(ta, tb)), "kappa": kappa(ta, tb)})
+    return {"traces": len(ids), "rows": rows}
+
+
+def vs_gold(gold: dict[str, GoldLabels], predicted: dict[str, dict[str, int | None]]) -> dict[str, Any]:
+    """Per mode: an annotator's labels (``None`` counted as 0, and counted in ``undet``) against the gold."""
+    ids = sorted(set(gold) & set(predicted))
+    rows = []
+    for m in MODE_IDS:
+        pred = [int(predicted[i].get(m) or 0) for i in ids]
+        s = score(_vec(gold, ids, m), pred)
+        rows.append({"mode": m, "name": MODES[m].name, "positives": s.positives, "tp": s.tp, "fp": s.fp, "fn": s.fn,
+                     "tn": s.tn, "undet": sum(predicted[i].get(m) is None for i in ids),
+                     "precision": s.precision, "precision_ci": s.precision_ci, "recall": s.recall,
+                     "recall_ci": s.recall_ci, "f1": s.f1, "f1_ci": s.f1_ci,
+                     "kappa": kappa(_vec(gold, ids, m), pred),
+                     "meets_target": None if s.positives < MIN_POSITIVES else bool((s.f1 or 0) >= F1_TARGET)})
+    return {"traces": len(ids), "rows": rows}
+
+
+def gold_report(folder: str | Path) -> dict[str, Any]:
+    """Every table the gold folder supports (a table whose label files are absent is ``None``)."""
+    folder = Path(folder)
+    manifest = load_manifest(folder)
+    if not manifest:
+        raise InputError(f"{folder}: no manifest.json (build the gold set first: python -m sre_agent.mast.gold build)")
+    labels = folder / "labels"
+    load = {name: read_labels(labels / name, human=name != JUDGE) if (labels / name).is_file() else None
+            for name in (PASS_A, PASS_B, ADJUDICATED, JUDGE)}
+    traces = {tid: read_gold_trace(folder, tid) for tid in sorted(manifest)}
+    annotator = StructuralAnnotator()
+    detector = {tid: annotator.annotate(ev).labels for tid, ev in traces.items()}
+    out: dict[str, Any] = {"traces": len(traces), "strata": {}}
+    for entry in manifest.values():
+        out["strata"][entry["stratum"]] = out["strata"].get(entry["stratum"], 0) + 1
+    a, b, gold, judge = (load[n] for n in (PASS_A, PASS_B, ADJUDICATED, JUDGE))
+    out["agreement"] = kappa_table(a, b) if a and b else None
+    out["adjudication_problems"] = check_adjudication(a, b, gold) if a and b and gold else []
+    out["detector_vs_gold"] = vs_gold(gold, detector) if gold else None
+    out["judge_vs_gold"] = vs_gold(gold, {k: v.labels for k, v in judge.items()}) if gold and judge else None
+    table = validate(list(traces.values()), annotator)
+    out["detector_vs_injections"] = {"runs": table.runs, "rows": [
+        {"mode": r.mode, "name": r.name, "tp": r.tp, "fp": r.fp, "fn": r.fn, "tn": r.tn, "undet": r.undetermined,
+         "prevented": r.prevented, "precision": r.precision, "recall": r.recall, "f1": r.f1} for r in table.rows]}
+    return out
+
+
+def _f(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def _ci(x: float | None, ci: Any) -> str:
+    return _f(x) if not ci else f"{_f(x)} [{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def render_markdown(rep: dict[str, Any]) -> str:
+    """The report as markdown tables."""
+    out = [f"# MAST gold set: {rep['traces']} traces", "",
+           "Strata: " + ", ".join(f"{k} {v}" for k, v in sorted(rep["strata"].items())), ""]
+    ag = rep["agreement"]
+    out += ["## Agreement between pass A and pass B (Cohen's κ)", ""]
+    if ag is None:
+        out += ["(labels/pass-a.jsonl and labels/pass-b.jsonl are not both present)", ""]
+    else:
+        out += [f"{ag['traces']} traces labelled by both passes.", "",
+                "| mode | name | positives A | positives B | agreement | κ |", "|---|---|---:|---:|---:|---:|"]
+        out += [f"| {r['mode']} | {r['name']} | {r['pos_a']} | {r['pos_b']} | {r['agree']}/{r['n']} | {_f(r['kappa'])} |"
+                for r in ag["rows"]]
+        out.append("")
+    if rep["adjudication_problems"]:
+        out += ["**Adjudication problems:**", ""] + [f"- {p}" for p in rep["adjudication_problems"]] + [""]
+    for key, title in (("detector_vs_gold", "Structural detectors against the adjudicated gold"),
+                       ("judge_vs_gold", "LLM judge against the adjudicated gold")):
+        t = rep[key]
+        out += [f"## {title}", ""]
+        if t is None:
+            out += ["(no labels/adjudicated.jsonl" + (" or labels/judge.jsonl" if key == "judge_vs_gold" else "") + ")", ""]
+            continue
+        out += [f"{t['traces']} traces; 95 % intervals: Wilson for P and R, bootstrap over traces for F1; "
+                f"target F1 ≥ {F1_TARGET} where gold positives ≥ {MIN_POSITIVES}.", "",
+                "| mode | name | gold + | TP | FP | FN | undet | precision | recall | F1 | κ | target |",
+                "|---|---|---:|---:|---:|---:|---:|---|---|---|---:|---|"]
+        for r in t["rows"]:
+            target = {None: "n/a", True: "met", False: "**missed**"}[r["meets_target"]]
+            out.append(f"| {r['mode']} | {r['name']} | {r['positives']} | {r['tp']} | {r['fp']} | {r['fn']} | {r['undet']} | "
+                       f"{_ci(r['precision'], r['precision_ci'])} | {_ci(r['recall'], r['recall_ci'])} | "
+                       f"{_ci(r['f1'], r['f1_ci'])} | {_f(r['kappa'])} | {target} |")
+        out.append("")
+    inj = rep["detector_vs_injections"]
+    out += ["## Structural detectors against the injected failures", "",
+            f"{inj['runs']} traces; positives = injected_failure events (`python -m sre_agent.mast.validate` logic).", "",
+            "| mode | name | TP | FP | FN | TN | undet | prevented | precision | recall | F1 |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out += [f"| {r['mode']} | {r['name']} | {r['tp']} | {r['fp']} | {r['fn']} | {r['tn']} | {r['undet']} | {r['prevented']} | "
+            f"{_f(r['precision'])} | {_f(r['recall'])} | {_f(r['f1'])} |" for r in inj["rows"]]
+    return "\n".join(out) + "\n"
