@@ -26,7 +26,8 @@ pytestmark = [pytest.mark.llm, pytest.mark.slow,
                                  reason=f"{', '.join(MISSING)} not installed (pip install -e '.[llm]')")]
 
 MAX_WALL = 420
-#: the run's own limits; the model's context is 4096 tokens, so a call's context stays well below
+#: the run's own limits; served with an 8192-token context (with chatml-function-calling the 11 tool schemas
+#: alone are ~3100 tokens of the investigator's prompt: 4096 overflowed, HTTP 400 context_length_exceeded)
 RUN_CONFIG = f"""model: smollm2
 budgets:
   max_turns: 6
