@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=float, default=0.35)
     p.add_argument("--formats", default="default,chatml-function-calling")
     p.add_argument("--max-tokens", type=int, default=256)
-    p.add_argument("--n-ctx", type=int, default=4096)
+    p.add_argument("--n-ctx", type=int, default=8192)
     p.add_argument("--triage", action="store_true", help="also time one whole triage per chat format")
     p.add_argument("--max-turns", type=int, default=8)
     p.add_argument("--max-wall", type=float, default=600)

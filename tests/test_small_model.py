@@ -25,11 +25,12 @@ pytestmark = [pytest.mark.llm, pytest.mark.slow,
               pytest.mark.skipif(bool(MISSING) and not REQUIRED,
                                  reason=f"{', '.join(MISSING)} not installed (pip install -e '.[llm]')")]
 
-MAX_WALL = 300
-#: the run's own limits; the model's context is 4096 tokens, so a call's context stays well below
+MAX_WALL = 420
+#: the run's own limits; served with an 8192-token context (with chatml-function-calling the 11 tool schemas
+#: alone are ~3100 tokens of the investigator's prompt: 4096 overflowed, HTTP 400 context_length_exceeded)
 RUN_CONFIG = f"""model: smollm2
 budgets:
-  max_turns: 8
+  max_turns: 6
   max_tool_calls: 12
   max_wall_seconds: {MAX_WALL}
   max_tokens_per_call: 2500
@@ -55,7 +56,7 @@ def test_small_real_model_triage_ends_within_budget_and_flagged(tmp_path: Path) 
     events = [json.loads(x) for x in (out / "trace.jsonl").read_text().splitlines()]
     # a real model was asked, and the run stayed within its budgets
     assert stats["model_calls"] >= 1, stats
-    assert stats["steps"] <= 8 and stats["tool_calls"] <= 12, stats
+    assert stats["steps"] <= 6 and stats["tool_calls"] <= 12, stats
     assert stats["wall_s"] <= MAX_WALL + 60, stats  # a call in flight is cancelled at the wall budget
     assert events[-1]["type"] == "run_end" and events[-1]["stop_reason"] == stats["stop_reason"]
     assert stats["stop_reason"] != "model_error", [e for e in events if "model_error" in str(e.get("changes", ""))]

@@ -48,7 +48,7 @@ class LlamaCppServer:
     ``"chatml-function-calling"`` constrains tool calls with a grammar.
     """
 
-    def __init__(self, model: Path, port: int = 0, chat_format: str | None = None, n_ctx: int = 4096,
+    def __init__(self, model: Path, port: int = 0, chat_format: str | None = None, n_ctx: int = 8192,
                  n_threads: int | None = None, alias: str = "smollm2-135m-instruct", log: Path | None = None,
                  startup_timeout: float = 180.0) -> None:
         from ..localhttp import free_port
