@@ -135,3 +135,22 @@ def test_the_definitions_doc_restates_definitions_py() -> None:
     for must in ("docs/mast-definitions.md", "rendered/", "pass-a.jsonl", "pass-b.jsonl", "adjudicated.jsonl",
                  "never", "stratum"):
         assert must in protocol, must
+
+
+def test_the_subsets_split_traces_by_the_first_hex_digit_of_their_id(gold) -> None:
+    out, _ = gold
+    ids = sorted(load_manifest(out))
+    tune = [i for i in ids if i[0] in "01234567"]
+    held = [i for i in ids if i[0] not in "01234567"]
+    reps = {s: gold_report(out, s) for s in ("all", "tune", "held-out")}
+    assert reps["all"]["traces"] == 4
+    assert (reps["tune"]["traces"], reps["held-out"]["traces"]) == (len(tune), len(held))
+    for s in ("tune", "held-out"):
+        rows = reps[s]["detector_vs_gold"]
+        assert rows is None or rows["traces"] == reps[s]["traces"]
+    cli = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "report", str(out), "--subset", "tune"],
+                         capture_output=True, text=True)
+    assert cli.returncode == 0 and f"{len(tune)} traces (tune half)" in cli.stdout
+    bad = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "report", str(out), "--subset", "half"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
