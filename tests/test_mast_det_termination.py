@@ -86,6 +86,8 @@ def _stop_with(reason: str, stop: str = "model_stop", entity: str = CART, metric
 def test_a_chosen_stop_whose_diagnosis_admits_an_open_alert_is_3_1(reason: str) -> None:
     found = detect_3_1(TraceIndex(_stop_with(reason)))
     assert found.label == 1 and "the diagnosis itself says" in found.note
+    assert task_completion(TraceIndex(_stop_with(reason))) is False
+    assert task_completion(TraceIndex(_stop_with(""))) is True
     # the same admission when a limit ended the run: not a choice
     assert detect_3_1(TraceIndex(_stop_with(reason, stop="max_turns"))).label == 0
     # nothing left open

@@ -98,6 +98,10 @@ def test_kappa_and_detector_tables_are_recomputed(gold) -> None:
     assert det["1.3"]["recall_ci"] == pytest.approx(wilson(1, 1)) and det["1.3"]["recall_ci"][0] == pytest.approx(0.2065, abs=1e-3)
     assert (det["1.5"]["positives"], det["1.5"]["fn"], det["1.5"]["recall"], det["1.5"]["f1"]) == (1, 1, 0.0, 0.0)
     assert det["3.2"]["f1"] == 1.0 and det["3.3"]["f1"] == 1.0 and det["3.3"]["meets_target"] is None
+    # task completion: gold completes t1, t2; the detector also completes t4 (its cart confirmation
+    # carries a tool-backed check; the wrong verdict is 3.3, not an incomplete run)
+    tc = det["task_completion"]
+    assert (tc["positives"], tc["tp"], tc["fp"], tc["fn"], tc["tn"]) == (2, 2, 1, 0, 1)
     inj = {r["mode"]: r for r in rep["detector_vs_injections"]["rows"]}
     assert inj["3.3"]["tp"] == 1 and inj["3.3"]["prevented"] == 1
     md = render_markdown(rep)

@@ -191,14 +191,15 @@ def admitted_gaps(reason: str) -> list[str]:
 def task_completion(t: TraceIndex) -> bool | None:
     """Did the run end with a complete diagnosis whose every entity has a confirmed, tool-backed
     verdict?  Not completed: a run flagged incomplete (diagnosis or run_end), ended by a limit
-    (max_turns / tool calls / wall / tokens) or by ``model_unusable``, or with no confirmed
-    cause.  ``None`` without ``run_end`` (a truncated trace)."""
+    (max_turns / tool calls / wall / tokens) or by ``model_unusable``, with no confirmed cause,
+    or whose diagnosis admits an alert left unexplained (:func:`admitted_gaps`).  ``None`` without ``run_end`` (a truncated trace)."""
     end = t.run_end
     if end is None:
         return None
     d = t.diagnosis
     if d is None or not t.diagnosis_entities() or d.get("incomplete") or end.get("incomplete") \
-            or limit_reached(t) or str(end.get("stop_reason") or "") in UNUSABLE_STOPS:
+            or limit_reached(t) or str(end.get("stop_reason") or "") in UNUSABLE_STOPS \
+            or admitted_gaps(str(d.get("reason") or "")):
         return False
     verdicts = t.latest_verdicts(before=int(d["seq"]))
     return all(str((v := verdicts.get(x) or {}).get("verdict")) == "confirmed" and t.tool_backed(v)

@@ -67,17 +67,20 @@ def kappa_table(a: dict[str, GoldLabels], b: dict[str, GoldLabels]) -> dict[str,
 
 
 def vs_gold(gold: dict[str, GoldLabels], predicted: dict[str, dict[str, int | None]]) -> dict[str, Any]:
-    """Per mode: an annotator's labels (``None`` counted as 0, and counted in ``undet``) against the gold."""
+    """Per mode: an annotator's labels (``None`` counted as 0, and counted in ``undet``) against the
+    gold; plus a ``task_completion`` row when the annotator gives one for every trace."""
     ids = sorted(set(gold) & set(predicted))
     rows = []
-    for m in MODE_IDS:
+    with_tc = all("task_completion" in predicted[i] for i in ids) and all(gold[i].task_completion is not None for i in ids)
+    for m in MODE_IDS + (("task_completion",) if ids and with_tc else ()):
         pred = [int(predicted[i].get(m) or 0) for i in ids]
-        s = score(_vec(gold, ids, m), pred)
-        rows.append({"mode": m, "name": MODES[m].name, "positives": s.positives, "tp": s.tp, "fp": s.fp, "fn": s.fn,
+        truth = [int(bool(gold[i].task_completion)) for i in ids] if m == "task_completion" else _vec(gold, ids, m)
+        s = score(truth, pred)
+        rows.append({"mode": m, "name": MODES[m].name if m in MODES else "task completed", "positives": s.positives, "tp": s.tp, "fp": s.fp, "fn": s.fn,
                      "tn": s.tn, "undet": sum(predicted[i].get(m) is None for i in ids),
                      "precision": s.precision, "precision_ci": s.precision_ci, "recall": s.recall,
                      "recall_ci": s.recall_ci, "f1": s.f1, "f1_ci": s.f1_ci,
-                     "kappa": kappa(_vec(gold, ids, m), pred),
+                     "kappa": kappa(truth, pred),
                      "meets_target": None if s.positives < MIN_POSITIVES else bool((s.f1 or 0) >= F1_TARGET)})
     return {"traces": len(ids), "rows": rows}
 
@@ -96,7 +99,10 @@ def gold_report(folder: str | Path, subset: str = "all") -> dict[str, Any]:
             for name in (PASS_A, PASS_B, ADJUDICATED, JUDGE)}
     traces = {tid: read_gold_trace(folder, tid) for tid in sorted(manifest)}
     annotator = StructuralAnnotator()
-    detector = {tid: annotator.annotate(ev).labels for tid, ev in traces.items()}
+    detector: dict[str, dict[str, int | None]] = {}
+    for tid, ev in traces.items():
+        ann = annotator.annotate(ev)
+        detector[tid] = {**ann.labels, "task_completion": None if ann.task_completion is None else int(ann.task_completion)}
     out: dict[str, Any] = {"traces": len(traces), "subset": subset, "strata": {}}
     for entry in manifest.values():
         out["strata"][entry["stratum"]] = out["strata"].get(entry["stratum"], 0) + 1
