@@ -67,3 +67,36 @@ def test_task_completion_reads_how_the_run_ended(stop: str, incomplete: bool, ex
 def test_task_completion_is_unknown_without_run_end_and_false_without_a_confirmed_cause() -> None:
     assert task_completion(TraceIndex(build(None)[:-1])) is None
     assert task_completion(TraceIndex(_loop(0, stop="explained"))) is False
+
+
+def _stop_with(reason: str, stop: str = "model_stop", entity: str = CART, metric: bool = False) -> list[dict]:
+    b = TraceBuilder()
+    b.start()
+    step, = b.plan([(entity, "proposed")], [("search_logs", {"service": "cart"})])
+    c = b.call("search_logs", {"service": "cart"}, step, entities=[CART], anomalies=[{"entity": CART, "signal": "x"}])
+    if metric:
+        b.call("query_metric", {"entity": CART, "metric": "cpu"}, None, entities=[CART])
+    b.verify(entity, "confirmed", [("entity_exists", True, [c])], by="gate")
+    b.emit("diagnosis", entities=[entity], incomplete=False, missing=[], reason=reason)
+    b.end(stop)
+    return b.events
+
+
+@pytest.mark.parametrize("reason", ["1 alert(s) unexplained", "no confirmed root cause; 3 alert(s) unexplained"])
+def test_a_chosen_stop_whose_diagnosis_admits_an_open_alert_is_3_1(reason: str) -> None:
+    found = detect_3_1(TraceIndex(_stop_with(reason)))
+    assert found.label == 1 and "the diagnosis itself says" in found.note
+    assert task_completion(TraceIndex(_stop_with(reason))) is False
+    assert task_completion(TraceIndex(_stop_with(""))) is True
+    # the same admission when a limit ended the run: not a choice
+    assert detect_3_1(TraceIndex(_stop_with(reason, stop="max_turns"))).label == 0
+    # nothing left open
+    assert detect_3_1(TraceIndex(_stop_with(""))).label == 0
+    assert detect_3_1(TraceIndex(_stop_with("0 alert(s) unexplained"))).label == 0
+
+
+def test_a_namespace_level_conclusion_without_any_metric_is_3_1() -> None:
+    ns = "otel-demo/Namespace/otel-demo"
+    found = detect_3_1(TraceIndex(_stop_with("", stop="explained", entity=ns)))
+    assert found.label == 1 and "without querying any metric" in found.note
+    assert detect_3_1(TraceIndex(_stop_with("", stop="explained", entity=ns, metric=True))).label == 0

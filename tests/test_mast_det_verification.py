@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mast_traces import CART, TraceBuilder, build
 from sre_agent.mast.detectors import TraceIndex
 from sre_agent.mast.detectors._verification import contradicted_verdicts, detect_3_2, detect_3_3
@@ -35,3 +37,55 @@ def test_a_later_confirmation_or_a_rejection_with_all_checks_passed_is_not() -> 
 def test_3_2_and_3_3_on_the_shared_fixtures() -> None:
     assert detect_3_2(TraceIndex(build("3.2"))).label == 1 and detect_3_3(TraceIndex(build("3.2"))).label == 0
     assert detect_3_3(TraceIndex(build("3.3"))).label == 1 and detect_3_2(TraceIndex(build(None))).label == 0
+
+
+def _confirmed_by(by: str, upstream_cites: bool, diagnosed: bool = True) -> list[dict]:
+    """cart confirmed by ``by``; its upstream_of_alerts check cites a call or nothing."""
+    b = TraceBuilder()
+    b.start()
+    step, = b.plan([(CART, "proposed")], [("search_logs", {"service": "cart"})])
+    c = b.call("search_logs", {"service": "cart"}, step, entities=[CART], anomalies=[{"entity": CART, "signal": "x"}])
+    b.verify(CART, "confirmed", [("entity_exists", True, [c]), ("upstream_of_alerts", True, [c] if upstream_cites else [])],
+             by=by)
+    b.diagnosis([CART] if diagnosed else [])
+    b.end("explained")
+    return b.events
+
+
+def test_a_verifier_only_confirmation_with_an_uncited_passed_check_is_3_2() -> None:
+    found = detect_3_2(TraceIndex(_confirmed_by("verifier", upstream_cites=False)))
+    assert found.label == 1 and "upstream_of_alerts" in found.note
+    # every passed check cites a tool call: checked
+    assert detect_3_2(TraceIndex(_confirmed_by("verifier", upstream_cites=True))).label == 0
+    # the gate's own re-check over the recorded evidence counts as tool-backed
+    assert detect_3_2(TraceIndex(_confirmed_by("gate", upstream_cites=False))).label == 0
+    # a diagnosis that names no entity claims nothing
+    assert detect_3_2(TraceIndex(_confirmed_by("verifier", upstream_cites=False, diagnosed=False))).label == 0
+
+
+def _overruled(fresh_evidence: bool, truncated: bool = True) -> list[dict]:
+    """The verifier's answer fails upstream_of_alerts for cart; then the gate confirms cart."""
+    b = TraceBuilder()
+    b.start()
+    step, = b.plan([(CART, "proposed")], [("search_logs", {"service": "cart"})])
+    c = b.call("search_logs", {"service": "cart"}, step, entities=[CART], anomalies=[{"entity": CART, "signal": "x"}])
+    answer = ('VERDICTS\n{"verdicts": [{"checks": [{"check": "entity_exists", "evidence": ["' + c + '"], "passed": true}, '
+              '{"check": "upstream_of_alerts", "evidence": [], "passed": false}], "entity": "' + CART + '", '
+              '"reason": "failed: upstream_of_alerts", "verdict": "rejected"}]}')
+    b.emit("model_call", agent="verifier", output=answer[:-40] if truncated else answer)
+    if fresh_evidence:
+        b.call("trace_errors", {"service": "frontend"}, None, entities=[CART], anomalies=[{"entity": CART, "signal": "origin"}])
+    b.verify(CART, "confirmed", [("entity_exists", True, [c]), ("upstream_of_alerts", True, [])], by="gate")
+    b.diagnosis([CART])
+    b.end("explained")
+    return b.events
+
+
+@pytest.mark.parametrize("truncated", [True, False])
+def test_the_verifiers_failed_check_overruled_into_a_confirmation_is_3_3_not_3_2(truncated: bool) -> None:
+    t = TraceIndex(_overruled(fresh_evidence=False, truncated=truncated))
+    found = detect_3_3(t)
+    assert found.label == 1 and "own check(s) failed" in found.note
+    assert detect_3_2(t).label == 0  # the claim was checked (and the check was overruled): 3.3 only
+    # new tool evidence about cart between the failed check and the confirmation: a re-check, not an override
+    assert detect_3_3(TraceIndex(_overruled(fresh_evidence=True, truncated=truncated))).label == 0

@@ -98,6 +98,10 @@ def test_kappa_and_detector_tables_are_recomputed(gold) -> None:
     assert det["1.3"]["recall_ci"] == pytest.approx(wilson(1, 1)) and det["1.3"]["recall_ci"][0] == pytest.approx(0.2065, abs=1e-3)
     assert (det["1.5"]["positives"], det["1.5"]["fn"], det["1.5"]["recall"], det["1.5"]["f1"]) == (1, 1, 0.0, 0.0)
     assert det["3.2"]["f1"] == 1.0 and det["3.3"]["f1"] == 1.0 and det["3.3"]["meets_target"] is None
+    # task completion: gold completes t1, t2; the detector also completes t4 (its cart confirmation
+    # carries a tool-backed check; the wrong verdict is 3.3, not an incomplete run)
+    tc = det["task_completion"]
+    assert (tc["positives"], tc["tp"], tc["fp"], tc["fn"], tc["tn"]) == (2, 2, 1, 0, 1)
     inj = {r["mode"]: r for r in rep["detector_vs_injections"]["rows"]}
     assert inj["3.3"]["tp"] == 1 and inj["3.3"]["prevented"] == 1
     md = render_markdown(rep)
@@ -135,3 +139,22 @@ def test_the_definitions_doc_restates_definitions_py() -> None:
     for must in ("docs/mast-definitions.md", "rendered/", "pass-a.jsonl", "pass-b.jsonl", "adjudicated.jsonl",
                  "never", "stratum"):
         assert must in protocol, must
+
+
+def test_the_subsets_split_traces_by_the_first_hex_digit_of_their_id(gold) -> None:
+    out, _ = gold
+    ids = sorted(load_manifest(out))
+    tune = [i for i in ids if i[0] in "01234567"]
+    held = [i for i in ids if i[0] not in "01234567"]
+    reps = {s: gold_report(out, s) for s in ("all", "tune", "held-out")}
+    assert reps["all"]["traces"] == 4
+    assert (reps["tune"]["traces"], reps["held-out"]["traces"]) == (len(tune), len(held))
+    for s in ("tune", "held-out"):
+        rows = reps[s]["detector_vs_gold"]
+        assert rows is None or rows["traces"] == reps[s]["traces"]
+    cli = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "report", str(out), "--subset", "tune"],
+                         capture_output=True, text=True)
+    assert cli.returncode == 0 and f"{len(tune)} traces (tune half)" in cli.stdout
+    bad = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "report", str(out), "--subset", "half"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

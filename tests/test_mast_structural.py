@@ -237,16 +237,27 @@ def test_planned_off_neighbourhood_step_is_derailment_even_if_not_run() -> None:
     assert labels(b.events)["2.3"] == 1
 
 
-def test_conclude_without_any_confirmation_is_3_2() -> None:
-    b = TraceBuilder()
-    b.start()
-    b.emit("plan", agent="planner", action="conclude", hypotheses=[{"entity": CART, "status": "proposed"}], steps=[])
-    b.diagnosis([])
-    b.end("model_stop")
-    lab = labels(b.events)
-    assert lab["3.2"] == 1 and lab["3.1"] == 1
-    b.events[-3]["hypotheses"][0]["status"] = "confirmed"
-    assert labels(b.events)["3.2"] == 0
+def test_conclude_without_any_confirmation_is_3_2_only_when_the_diagnosis_claims_an_entity() -> None:
+    def run(diagnosed: list[str], verified: bool = False) -> list[dict]:
+        b = TraceBuilder()
+        b.start()
+        if verified:
+            b.emit("tool_result", call_id="c1", ok=True, entities=[CART], anomalies=[])
+            b.emit("verification", by="verifier", entity=CART, verdict="confirmed",
+                   checks=[{"check": "entity_exists", "passed": True, "call_ids": ["c1"]}])
+        status = "confirmed" if verified else "proposed"
+        b.emit("plan", agent="planner", action="conclude", hypotheses=[{"entity": CART, "status": status}], steps=[])
+        b.diagnosis(diagnosed)
+        b.end("model_stop")
+        return b.events
+
+    # no entity in the result: nothing claimed, so nothing unchecked (gold convention, MAST 3.2
+    # judges the result's claims); stopping with no root cause is premature (3.1)
+    lab = labels(run([]))
+    assert lab["3.2"] == 0 and lab["3.1"] == 1
+    # the result names cart, which nobody ever verified: 3.2
+    assert labels(run([CART]))["3.2"] == 1
+    assert labels(run([CART], verified=True))["3.2"] == 0
 
 
 def test_evidence_added_count_rule_for_2_4() -> None:

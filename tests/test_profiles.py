@@ -7,6 +7,7 @@ import pytest
 
 from scenarios import simulated
 from sre_agent.config import load_config
+from sre_agent.mast import StructuralAnnotator
 from sre_agent.mast.validate import validate
 from sre_agent.runner import run_triage
 from sre_agent.trace import read_trace
@@ -25,13 +26,17 @@ def forgets_runs(tmp_path_factory):
     return runs
 
 
-def test_forgetting_a_rejection_is_labelled_loss_of_history_not_ignored_input(forgets_runs):
+def test_forgetting_a_rejection_is_labelled_loss_of_history_and_ignored_input(forgets_runs):
     injected = [r for r in forgets_runs if any(e["type"] == "injected_failure" and e["mast"] == "1.4" for e in r)]
     assert injected, "the crafted condition: the forgets profile re-proposed a rejected entity"
     table = validate(forgets_runs)
-    forgot, ignored = table.row("1.4"), table.row("2.5")
+    forgot = table.row("1.4")
     assert forgot.tp == len(injected) and forgot.fn == 0 and forgot.fp == 0
-    assert ignored.fp == 0, "a forgotten rejection must not read as an ignored verifier"
+    # the gold set labels a re-proposal of a verifier-rejected entity both 1.4 (the drop was
+    # forgotten) and 2.5 (the verifier's verdict was disregarded): 2.5 fires on exactly the runs
+    # where the profile forgot a verifier rejection, and on no other run
+    ignored = [r for r in forgets_runs if StructuralAnnotator().annotate(r).labels["2.5"] == 1]
+    assert {id(r) for r in ignored} == {id(r) for r in injected}
 
 
 def test_a_derailed_planner_is_labelled_derailment(forgets_runs):

@@ -19,12 +19,14 @@ from ._index import (TARGET_KEYS, WORKLOAD_KINDS, Detection, TraceIndex, _emptie
 from ._repetition import _reproposals
 
 def detect_2_5(t: TraceIndex) -> Detection:
-    """FM-2.5: the verifier rejected entity X and (a) the next plans keep X as an active
-    hypothesis with no new evidence about it and without ever acknowledging the rejection, or
-    (b) the diagnosis reports X while the last verdict on X before it is rejected."""
+    """FM-2.5: the verifier rejected entity X and (a) a later plan holds X as an active
+    hypothesis again with no new evidence about it -- whether or not a plan in between had
+    acknowledged the rejection (an acknowledged-then-revived rejection is also FM-1.4: the
+    planner disregards the verifier's input *and* forgets it had dropped X), or (b) the diagnosis
+    reports X while the last verdict on X before it is rejected."""
     found, has_hyps = _reproposals(t)
-    hits = {s for d, p, ack in found if d.by_verifier and not ack for s in (d.seq, int(p["seq"]))}
-    ents = {d.entity for d, _, ack in found if d.by_verifier and not ack}
+    hits = {s for d, p, _ in found if d.by_verifier for s in (d.seq, int(p["seq"]))}
+    ents = {d.entity for d, _, _ in found if d.by_verifier}
     d = t.diagnosis
     if d is not None:
         verdicts = t.latest_verdicts(before=int(d["seq"]))
@@ -125,14 +127,43 @@ def _in_neighbourhood(t: TraceIndex, target: str) -> bool | None:
     return any(_names_match(target, h) for h in hood)
 
 
+def _evidence_led(t: TraceIndex, target: str, before: int) -> bool:
+    """Did an executed, ok tool result before ``before`` name ``target`` (an entity or an
+    anomaly of it)?  Then looking at it follows the evidence, whatever the neighbourhood says."""
+    return any(int(r["seq"]) < before and r.get("ok") and not is_refused(r)
+               and (t.mentions(r, target) or any(_names_match(target, str(x)) for x in r.get("entities") or []))
+               for r in t.of("tool_result"))
+
+
+def _evidence_namespaces(t: TraceIndex, before: int) -> set[str]:
+    """Namespaces of the entities named by executed, ok tool results before ``before`` and by the
+    planner's hypotheses: where the evidence has pointed so far."""
+    ids = [str(x) for r in t.of("tool_result") if int(r["seq"]) < before and r.get("ok") and not is_refused(r)
+           for x in list(r.get("entities") or []) + _anomaly_entities(r)]
+    ids += [str(h.get("entity") or "") for p in t.of("plan") if int(p["seq"]) < before for h in p.get("hypotheses") or []]
+    return {x.split("/")[0] for x in ids if is_entity_id(x)}
+
+
+def _foreign_namespace(t: TraceIndex, seq: int, args: dict[str, Any]) -> str | None:
+    """The namespace a listing/lookup step names (``namespace`` argument) when it is neither the
+    run's namespace nor one the evidence or the hypotheses pointed to before ``seq``."""
+    ns = args.get("namespace")
+    if not isinstance(ns, str) or not ns or not t.namespace or ns == t.namespace:
+        return None
+    return None if ns in _evidence_namespaces(t, seq) else ns
+
+
 def detect_2_3(t: TraceIndex) -> Detection:
-    """FM-2.3: a planned step or an executed tool call whose target arguments (service, entity,
-    target, pod, deployment, workload, and their plurals) name a workload (a plain name, or an
-    id of kind Service/Deployment/Pod/StatefulSet/DaemonSet/ReplicaSet) that is not in
+    """FM-2.3: a planned step or an executed tool call (a) whose target arguments (service,
+    entity, target, pod, deployment, workload, and their plurals) name a workload (a plain name,
+    or an id of kind Service/Deployment/Pod/StatefulSet/DaemonSet/ReplicaSet) that is not in
     ``run_start.neighbourhood`` (same name, or a pod of a listed workload) or that lies in
-    another namespace.  A planned step counts even if a guard later refused it: the team's
+    another namespace, unless an earlier tool result named it (the evidence led there); or (b)
+    whose ``namespace`` argument names a namespace other than the run's that neither the
+    evidence nor a hypothesis had pointed to (e.g. listing objects in kube-system for an
+    otel-demo alert).  A planned step counts even if a guard later refused it: the team's
     attention drifted.  Configuration objects (ConfigMap, NetworkPolicy, chaos objects ...) are
-    not judged.  ``None`` when the run has no neighbourhood."""
+    not judged by (a).  ``None`` when the run has no neighbourhood."""
     if not t.neighbourhood:
         return Detection(None, note="run_start has no neighbourhood: cannot tell what is unrelated")
     hits: list[int] = []
@@ -140,7 +171,10 @@ def detect_2_3(t: TraceIndex) -> Detection:
     actions = [(int(p["seq"]), s.get("args")) for p in t.of("plan") for s in p.get("steps") or []]
     actions += [(int(c["seq"]), c.get("args")) for c in t.executed_calls()]
     for seq, args in sorted(actions, key=lambda a: a[0]):
-        outside = [x for x in _targets(args if isinstance(args, dict) else {}) if _in_neighbourhood(t, x) is False]
+        args = args if isinstance(args, dict) else {}
+        outside = [x for x in _targets(args) if _in_neighbourhood(t, x) is False and not _evidence_led(t, x, seq)]
+        foreign = _foreign_namespace(t, seq, args)
+        outside += [f"namespace {foreign}"] if foreign else []
         if outside:
             if seq not in hits:
                 hits.append(seq)

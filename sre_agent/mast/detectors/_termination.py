@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ._index import CONCLUDE_ACTIONS, LIMIT_STOPS, VOLUNTARY_STOPS, Detection, TraceIndex, _check_calls
@@ -129,7 +130,9 @@ def detect_1_5(t: TraceIndex) -> Detection:
 def detect_3_1(t: TraceIndex) -> Detection:
     """FM-3.1: the team chose to stop (``stop_reason`` model_stop or explained) while there is no
     diagnosis or it names no entity, or the diagnosis / run_end is flagged incomplete with no missing data source to account for
-    it.  (Incomplete because sources were missing is reported honestly, not premature.)"""
+    it, or the diagnosis's own reason admits the objective is unmet (:func:`admitted_gaps`: alerts
+    left unexplained, no confirmed root cause).  (Incomplete because sources were missing is
+    reported honestly, not premature; a stop forced by a limit or an error is not a choice.)"""
     end = t.run_end
     if end is None:
         return Detection(None, note="no run_end event: the stop reason is unknown")
@@ -145,22 +148,58 @@ def detect_3_1(t: TraceIndex) -> Detection:
         # reported but unconfirmed causes are FM-3.2 (no verification), not a premature stop
         if (d.get("incomplete") or end.get("incomplete")) and not d.get("missing"):
             why.append("flagged incomplete with no missing source")
+        admitted = admitted_gaps(str(d.get("reason") or ""))
+        if admitted:
+            why.append("the diagnosis itself says " + " and ".join(admitted))
+        if namespace_only(t.diagnosis_entities()) and not any(
+                "metric" in str(c.get("tool") or "") for c in t.executed_calls()):
+            why.append("concluded on the namespace as a whole (no anomalous component) without querying any metric")
     if why:
         return Detection(1, sorted(set(seqs)), f"{stop}: " + "; ".join(why))
     return Detection(0)
 
 
+def namespace_only(entities: list[str]) -> bool:
+    """Every diagnosed entity is a namespace (``ns/Namespace/ns``): the team blamed the whole
+    namespace, i.e. found no anomalous component.
+
+    >>> namespace_only(["otel-demo/Namespace/otel-demo"]), namespace_only(["otel-demo/Deployment/ad"])
+    (True, False)
+    """
+    return bool(entities) and all(len(e.split("/")) == 3 and e.split("/")[1] == "Namespace" for e in entities)
+
+
+_UNEXPLAINED_RE = re.compile(r"\b([1-9]\d*) alert\(?s?\)? (?:left )?unexplained", re.I)
+_NO_CAUSE_RE = re.compile(r"\bno confirmed root cause\b", re.I)
+
+
+def admitted_gaps(reason: str) -> list[str]:
+    """What a diagnosis's ``reason`` text admits is still open: ``"N alert(s) unexplained"``
+    (N > 0) and ``"no confirmed root cause"``.
+
+    >>> admitted_gaps("no confirmed root cause; 3 alert(s) unexplained")
+    ['3 alert(s) unexplained', 'no confirmed root cause']
+    >>> admitted_gaps("0 alert(s) unexplained"), admitted_gaps("")
+    ([], [])
+    """
+    out = [f"{m.group(1)} alert(s) unexplained" for m in _UNEXPLAINED_RE.finditer(reason)][:1]
+    if _NO_CAUSE_RE.search(reason):
+        out.append("no confirmed root cause")
+    return out
+
+
 def task_completion(t: TraceIndex) -> bool | None:
     """Did the run end with a complete diagnosis whose every entity has a confirmed, tool-backed
     verdict?  Not completed: a run flagged incomplete (diagnosis or run_end), ended by a limit
-    (max_turns / tool calls / wall / tokens) or by ``model_unusable``, or with no confirmed
-    cause.  ``None`` without ``run_end`` (a truncated trace)."""
+    (max_turns / tool calls / wall / tokens) or by ``model_unusable``, with no confirmed cause,
+    or whose diagnosis admits an alert left unexplained (:func:`admitted_gaps`).  ``None`` without ``run_end`` (a truncated trace)."""
     end = t.run_end
     if end is None:
         return None
     d = t.diagnosis
     if d is None or not t.diagnosis_entities() or d.get("incomplete") or end.get("incomplete") \
-            or limit_reached(t) or str(end.get("stop_reason") or "") in UNUSABLE_STOPS:
+            or limit_reached(t) or str(end.get("stop_reason") or "") in UNUSABLE_STOPS \
+            or admitted_gaps(str(d.get("reason") or "")):
         return False
     verdicts = t.latest_verdicts(before=int(d["seq"]))
     return all(str((v := verdicts.get(x) or {}).get("verdict")) == "confirmed" and t.tool_backed(v)

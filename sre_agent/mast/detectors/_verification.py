@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ._index import (ACTIVE_STATUSES, CONCLUDE_ACTIONS, VOLUNTARY_STOPS, Detection, TraceIndex, _check_calls,
@@ -33,33 +34,56 @@ def _unverified_conclusion(t: TraceIndex) -> dict[str, Any] | None:
     return last
 
 
+#: who issued a verification event: the termination gate re-checks the shared evidence itself
+GATE = "gate"
+
+
+def fully_backed(v: dict[str, Any]) -> bool:
+    """A confirmed verdict that rests on tool evidence for every claim: issued by the gate (its
+    check runs over the recorded evidence, so it counts as tool-backed), or by the verifier model
+    with every passed check citing tool calls.  A verifier confirmation with a passed check that
+    cites nothing (typically ``upstream_of_alerts``) rests, for that claim, on the model's word.
+
+    >>> fully_backed({"by": "verifier", "checks": [{"check": "a", "passed": True, "call_ids": ["c1"]},
+    ...                                             {"check": "b", "passed": True, "call_ids": []}]})
+    False
+    >>> fully_backed({"by": "gate", "checks": [{"check": "b", "passed": True, "call_ids": []}]})
+    True
+    """
+    if str(v.get("by") or "") == GATE:
+        return True
+    passed = [c for c in v.get("checks") or [] if c.get("passed")]
+    return bool(passed) and all(_check_calls(c) for c in passed)
+
+
 def detect_3_2(t: TraceIndex) -> Detection:
-    """FM-3.2: a diagnosis entity whose last verification before the diagnosis is missing, has
-    verdict unverified, or is confirmed without any passed check citing tool calls (the model's
-    word only); or the team stopped by choice on a plan that concludes with active hypotheses,
-    none of them confirmed and no verification after it (claims passed on the model's word).
-    (An entity reported although rejected is FM-2.5.)"""
+    """FM-3.2: a diagnosis entity whose last verdict before the diagnosis is missing or
+    unverified (the claim was never confirmed; one reported although *rejected* was checked, and
+    reporting it anyway is FM-2.5), or is confirmed by the verifier model with some
+    passed check citing no tool call (:func:`fully_backed`: only part of the claim was checked);
+    or the team stopped by choice on a plan that concludes with active hypotheses, none of them
+    confirmed and no verification after it.  A diagnosis naming no entity makes no claim to
+    check (0).  A check that ran and failed, overridden into a confirmation, is FM-3.3, not 3.2."""
     d = t.diagnosis
+    if d is None or not t.diagnosis_entities():
+        return Detection(0, note="no diagnosed entity: no claim to verify")
     hits: list[int] = []
     why: list[str] = []
     concl = _unverified_conclusion(t)
     if concl is not None:
         hits.append(int(concl["seq"]))
         why.append("concluded with no confirmed hypothesis and no verification")
-    if d is None:
-        if hits:
-            return Detection(1, hits, "; ".join(why))
-        return Detection(0, note="no diagnosis: no claim to verify")
     verdicts = t.latest_verdicts(before=int(d["seq"]))
     for ent in t.diagnosis_entities():
         v = verdicts.get(ent)
         if v is None:
             why.append(f"{ent}: never verified")
         elif str(v.get("verdict")) == "unverified":
-            why.append(f"{ent}: unverified")
+            why.append(f"{ent}: unverified, never confirmed")
             hits.append(int(v["seq"]))
-        elif str(v.get("verdict")) == "confirmed" and not t.tool_backed(v):
-            why.append(f"{ent}: confirmed without tool-backed checks")
+        elif str(v.get("verdict")) == "confirmed" and not fully_backed(v):
+            unbacked = [str(c.get("check", "?")) for c in v.get("checks") or [] if c.get("passed") and not _check_calls(c)]
+            why.append(f"{ent}: confirmed by the verifier alone, check(s) {', '.join(unbacked) or 'none'} cite no tool call")
             hits.append(int(v["seq"]))
     if why:
         return Detection(1, sorted(set(hits + [int(d["seq"])])), "; ".join(why))
@@ -71,7 +95,9 @@ def detect_3_3(t: TraceIndex) -> Detection:
     passed check cites call ids of which one has no tool result, or all cited results failed
     (``ok: false``), or none of the cited results mentions the entity (by id, by name, or in its
     anomalies); or the verifier's own answer (:func:`stated_verdicts`) says confirmed while one of
-    its checks says ``passed: false``; or a confirmed verdict contradicted by a later rejection of the same entity with a
+    its checks says ``passed: false``; or the verifier's own check failed and a later verification
+    (e.g. the gate's) confirms the same entity with no new tool evidence about it in between
+    (:func:`overridden_verdicts`); or a confirmed verdict contradicted by a later rejection of the same entity with a
     failed check (:func:`contradicted_verdicts`)."""
     hits: list[int] = []
     why: list[str] = []
@@ -100,6 +126,9 @@ def detect_3_3(t: TraceIndex) -> Detection:
         if str(v.get("verdict")) == "confirmed" and failed:
             hits.append(seq)
             why.append(f"{v.get('entity')}: the verifier said confirmed although its check(s) {', '.join(failed)} failed")
+    for stated_seq, v in overridden_verdicts(t):
+        hits.extend([stated_seq, int(v["seq"])])
+        why.append(f"{v.get('entity')}: the verifier's own check(s) failed at seq {stated_seq}, yet confirmed at seq {v['seq']}")
     for first, later in contradicted_verdicts(t):
         hits.extend([int(first["seq"]), int(later["seq"])])
         why.append(f"{first.get('entity')}: confirmed at seq {first['seq']}, rejected by later evidence at seq {later['seq']}")
@@ -118,10 +147,31 @@ def stated_verdicts(t: TraceIndex) -> list[tuple[int, dict[str, Any]]]:
             continue
         try:
             doc = json.loads(text[len("VERDICTS"):].strip())
+            verdicts = doc.get("verdicts") if isinstance(doc, dict) else None
         except ValueError:
-            continue
-        verdicts = doc.get("verdicts") if isinstance(doc, dict) else None
+            verdicts = _salvage_verdicts(text)
         out.extend((int(m["seq"]), v) for v in verdicts or [] if isinstance(v, dict))
+    return out
+
+
+_VERDICT_RE = re.compile(r'\{"checks": \[(?P<checks>.*?)\], "entity": "(?P<entity>[^"]+)"(?P<rest>[^{}]*)')
+_CHECK_RE = re.compile(r'"check": "(?P<check>[^"]+)"[^{}]*?"passed": (?P<passed>true|false)')
+
+
+def _salvage_verdicts(text: str) -> list[dict[str, Any]]:
+    """The complete verdict objects of a ``VERDICTS`` answer the trace recorded cut short (the
+    recorder truncates long outputs, so the JSON does not parse): each verdict's entity and
+    checks, and its verdict when that survived the cut.
+
+    >>> _salvage_verdicts('VERDICTS {"verdicts": [{"checks": [{"check": "logs", "evidence": [], "passed": false}], '
+    ...                   '"entity": "ns/Deployment/a", "reason": "failed: lo')
+    [{'entity': 'ns/Deployment/a', 'checks': [{'check': 'logs', 'passed': False}], 'verdict': None}]
+    """
+    out = []
+    for m in _VERDICT_RE.finditer(text):
+        checks = [{"check": c["check"], "passed": c["passed"] == "true"} for c in _CHECK_RE.finditer(m["checks"])]
+        verdict = re.search(r'"verdict": "([a-z]+)"', m["rest"])
+        out.append({"entity": m["entity"], "checks": checks, "verdict": verdict.group(1) if verdict else None})
     return out
 
 
@@ -138,3 +188,23 @@ def contradicted_verdicts(t: TraceIndex) -> list[tuple[dict[str, Any], dict[str,
         elif verdict == "rejected" and ent in confirmed and any(not c.get("passed") for c in v.get("checks") or []):
             pairs.append((confirmed.pop(ent), v))
     return pairs
+
+
+def overridden_verdicts(t: TraceIndex) -> list[tuple[int, dict[str, Any]]]:
+    """``(seq of the verifier's answer, confirming verification)`` pairs: the verifier's own
+    answer failed a check on entity X, and the next verification of X after it is confirmed
+    although no executed tool result between them mentions X (a failed check overruled, not
+    re-checked on new evidence)."""
+    failed_at: dict[str, int] = {}
+    for seq, v in stated_verdicts(t):
+        if any(isinstance(c, dict) and c.get("passed") is False for c in v.get("checks") or []):
+            failed_at[str(v.get("entity") or "")] = seq
+    out = []
+    for ent, seq in failed_at.items():
+        later = [v for v in t.of("verification") if str(v.get("entity") or "") == ent and int(v["seq"]) > seq]
+        if not later or str(later[0].get("verdict")) != "confirmed":
+            continue
+        fresh = [r for r in t.of("tool_result") if seq < int(r["seq"]) < int(later[0]["seq"]) and t.mentions(r, ent)]
+        if not fresh:
+            out.append((seq, later[0]))
+    return out

@@ -3,7 +3,7 @@
 * ``build --out DIR [--stratum NAME] RUN_DIR...`` adds runs to the gold folder DIR: traces,
   rendered text for the labellers, manifest (run it once per stratum, or let the stratum be
   derived from each run's model profile).
-* ``report DIR [--json]`` prints the agreement (κ), detector-vs-gold, judge-vs-gold and
+* ``report DIR [--subset all|tune|held-out] [--json]`` prints the agreement (κ), detector-vs-gold, judge-vs-gold and
   detector-vs-injections tables.
 * ``judge DIR --config FILE`` labels every trace with the LLM judge of the config's model
   profile (kind openai) and writes ``DIR/labels/judge.jsonl``.
@@ -21,7 +21,7 @@ from sre_agent.errors import InputError
 
 from ._build import build, load_manifest, read_gold_trace
 from ._labels import JUDGE, GoldLabels, write_labels
-from ._report import gold_report, render_markdown
+from ._report import SUBSETS, gold_report, render_markdown
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("runs", nargs="+", type=Path, help="run folders (holding trace.jsonl) or folders of them")
     r = sub.add_parser("report", help="κ, detector-vs-gold, judge-vs-gold and detector-vs-injections tables")
     r.add_argument("folder", type=Path)
+    r.add_argument("--subset", choices=SUBSETS, default="all",
+                   help="tune = ids starting 0-7, held-out = ids starting 8-f (see PROTOCOL.md)")
     r.add_argument("--json", action="store_true", help="machine-readable output")
     j = sub.add_parser("judge", help="label every trace with the LLM judge (writes labels/judge.jsonl)")
     j.add_argument("folder", type=Path)
@@ -64,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             added = build(args.runs, args.out, args.stratum)
             print(f"{len(added)} trace(s) in {args.out} (manifest.json, traces/, rendered/)")
         elif args.cmd == "report":
-            rep = gold_report(args.folder)
+            rep = gold_report(args.folder, args.subset)
             print(json.dumps(rep, indent=1) if args.json else render_markdown(rep), end="" if not args.json else "\n")
         else:
             print(_judge(args.folder, args.config))

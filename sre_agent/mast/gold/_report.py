@@ -3,6 +3,13 @@ detectors against the injections, and (when ``labels/judge.jsonl`` exists) the L
 the gold.  :func:`gold_report` returns a JSON-able dict; :func:`render_markdown` prints it.
 
 Only traces labelled in the files compared are counted (the intersection of ids).
+
+``subset`` splits the gold set for honest tuning (see PROTOCOL.md): ``tune`` keeps the trace ids
+whose first hex digit is 0-7, ``held-out`` those whose first digit is 8-f, ``all`` every trace.
+
+Example:
+    >>> in_subset("7f91d26a3756", "tune"), in_subset("80e14f449afb", "tune"), in_subset("80e14f449afb", "held-out")
+    (True, False, True)
 """
 
 from __future__ import annotations
@@ -18,6 +25,23 @@ from ..validate import validate
 from ._build import load_manifest, read_gold_trace
 from ._labels import ADJUDICATED, JUDGE, PASS_A, PASS_B, GoldLabels, check_adjudication, read_labels
 from ._stats import kappa, score
+
+#: the report's trace subsets (PROTOCOL.md, "Tune and held-out halves")
+SUBSETS = ("all", "tune", "held-out")
+
+
+def in_subset(tid: str, subset: str) -> bool:
+    """Whether trace id ``tid`` belongs to ``subset``: tune = first hex digit 0-7, held-out = 8-f."""
+    if subset not in SUBSETS:
+        raise InputError(f"unknown subset {subset!r} (one of {', '.join(SUBSETS)})")
+    if subset == "all":
+        return True
+    try:
+        tune = int(tid[:1], 16) < 8
+    except ValueError:
+        raise InputError(f"trace id {tid!r} does not start with a hex digit") from None
+    return tune == (subset == "tune")
+
 
 #: the detector F1 target for modes with at least MIN_POSITIVES gold positives
 F1_TARGET, MIN_POSITIVES = 0.9, 5
@@ -43,34 +67,43 @@ def kappa_table(a: dict[str, GoldLabels], b: dict[str, GoldLabels]) -> dict[str,
 
 
 def vs_gold(gold: dict[str, GoldLabels], predicted: dict[str, dict[str, int | None]]) -> dict[str, Any]:
-    """Per mode: an annotator's labels (``None`` counted as 0, and counted in ``undet``) against the gold."""
+    """Per mode: an annotator's labels (``None`` counted as 0, and counted in ``undet``) against the
+    gold; plus a ``task_completion`` row when the annotator gives one for every trace."""
     ids = sorted(set(gold) & set(predicted))
     rows = []
-    for m in MODE_IDS:
+    with_tc = all("task_completion" in predicted[i] for i in ids) and all(gold[i].task_completion is not None for i in ids)
+    for m in MODE_IDS + (("task_completion",) if ids and with_tc else ()):
         pred = [int(predicted[i].get(m) or 0) for i in ids]
-        s = score(_vec(gold, ids, m), pred)
-        rows.append({"mode": m, "name": MODES[m].name, "positives": s.positives, "tp": s.tp, "fp": s.fp, "fn": s.fn,
+        truth = [int(bool(gold[i].task_completion)) for i in ids] if m == "task_completion" else _vec(gold, ids, m)
+        s = score(truth, pred)
+        rows.append({"mode": m, "name": MODES[m].name if m in MODES else "task completed", "positives": s.positives, "tp": s.tp, "fp": s.fp, "fn": s.fn,
                      "tn": s.tn, "undet": sum(predicted[i].get(m) is None for i in ids),
                      "precision": s.precision, "precision_ci": s.precision_ci, "recall": s.recall,
                      "recall_ci": s.recall_ci, "f1": s.f1, "f1_ci": s.f1_ci,
-                     "kappa": kappa(_vec(gold, ids, m), pred),
+                     "kappa": kappa(truth, pred),
                      "meets_target": None if s.positives < MIN_POSITIVES else bool((s.f1 or 0) >= F1_TARGET)})
     return {"traces": len(ids), "rows": rows}
 
 
-def gold_report(folder: str | Path) -> dict[str, Any]:
-    """Every table the gold folder supports (a table whose label files are absent is ``None``)."""
+def gold_report(folder: str | Path, subset: str = "all") -> dict[str, Any]:
+    """Every table the gold folder supports (a table whose label files are absent is ``None``),
+    over the traces of ``subset`` only (``all``, ``tune`` or ``held-out``)."""
     folder = Path(folder)
     manifest = load_manifest(folder)
     if not manifest:
         raise InputError(f"{folder}: no manifest.json (build the gold set first: python -m sre_agent.mast.gold build)")
+    manifest = {tid: e for tid, e in manifest.items() if in_subset(tid, subset)}
     labels = folder / "labels"
-    load = {name: read_labels(labels / name, human=name != JUDGE) if (labels / name).is_file() else None
+    load = {name: {k: v for k, v in read_labels(labels / name, human=name != JUDGE).items() if in_subset(k, subset)}
+            if (labels / name).is_file() else None
             for name in (PASS_A, PASS_B, ADJUDICATED, JUDGE)}
     traces = {tid: read_gold_trace(folder, tid) for tid in sorted(manifest)}
     annotator = StructuralAnnotator()
-    detector = {tid: annotator.annotate(ev).labels for tid, ev in traces.items()}
-    out: dict[str, Any] = {"traces": len(traces), "strata": {}}
+    detector: dict[str, dict[str, int | None]] = {}
+    for tid, ev in traces.items():
+        ann = annotator.annotate(ev)
+        detector[tid] = {**ann.labels, "task_completion": None if ann.task_completion is None else int(ann.task_completion)}
+    out: dict[str, Any] = {"traces": len(traces), "subset": subset, "strata": {}}
     for entry in manifest.values():
         out["strata"][entry["stratum"]] = out["strata"].get(entry["stratum"], 0) + 1
     a, b, gold, judge = (load[n] for n in (PASS_A, PASS_B, ADJUDICATED, JUDGE))
@@ -95,7 +128,8 @@ def _ci(x: float | None, ci: Any) -> str:
 
 def render_markdown(rep: dict[str, Any]) -> str:
     """The report as markdown tables."""
-    out = [f"# MAST gold set: {rep['traces']} traces", "",
+    sub = rep.get("subset", "all")
+    out = [f"# MAST gold set: {rep['traces']} traces" + ("" if sub == "all" else f" ({sub} half)"), "",
            "Strata: " + ", ".join(f"{k} {v}" for k, v in sorted(rep["strata"].items())), ""]
     ag = rep["agreement"]
     out += ["## Agreement between pass A and pass B (Cohen's κ)", ""]
