@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from sre_agent.backends._retry import RetryPolicy
 from sre_agent.backends.kubernetes import KINDS, READ_METHODS, KubernetesBackend, ReadOnlyKubeClient, ReadOnlyViolation
 from live_servers import KubeMockServer, write_kubeconfig
 
@@ -199,8 +200,9 @@ def test_each_list_is_read_once_and_no_object_is_read_by_name(cluster, tmp_path)
     """What a triage asks (every object's history, owner chains, events, logs, again and again) is
     answered from one list per kind and one read per pod log; refresh() reads them again."""
     server, _ = cluster
+    # one attempt, a long timeout: a retry on a loaded machine would read a path twice for another reason
     kube = KubernetesBackend.from_kubeconfig(str(write_kubeconfig(tmp_path / "config", server.url, token=TOKEN)),
-                                             namespaces=[NS])
+                                             namespaces=[NS], policy=RetryPolicy(timeout=60, attempts=1))
     before = len(server.requests)
     for _ in range(3):
         objects = kube.list_objects()
