@@ -89,8 +89,6 @@ def scenario(tmp_path_factory):
     from sre_agent.snapshot import SnapshotBackend
 
     truth = GROUND_TRUTHS / f"{SCENARIO}.yaml"
-    if not truth.is_file():
-        pytest.skip(f"{truth} not available")
     folder = simulate(truth, tmp_path_factory.mktemp("sim"))
     snap = SnapshotBackend(folder)
     with LiveScenario(SnapshotBackend(folder), tmp_path_factory.mktemp("live")) as live:

@@ -22,8 +22,6 @@ def scenario(tmp_path_factory):
     from sre_agent.snapshot import SnapshotBackend
 
     truth = GROUND_TRUTHS / "Scenario-27.yaml"
-    if not truth.is_file():
-        pytest.skip(f"{truth} not available")
     folder = simulate(truth, tmp_path_factory.mktemp("sim"), scale=0.3)
     with StubHTTPServer(routes={"/hook": (200, {})}) as hook, \
             AlertmanagerServer(f"{hook.url}/hook", tmp_path_factory.mktemp("am")) as am:

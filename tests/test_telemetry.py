@@ -34,8 +34,6 @@ def run(exporter, tmp_path_factory):
     from sre_agent.simulator import simulate
 
     truth = GROUND_TRUTHS / "Scenario-27.yaml"
-    if not truth.is_file():
-        pytest.skip(f"{truth} not available")
     folder = simulate(truth, tmp_path_factory.mktemp("sim"), scale=0.3)
     exporter.clear()
     out = tmp_path_factory.mktemp("run")
