@@ -119,7 +119,7 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
             lines.append(f"- {name}: not explained")
     lines += ["", "## Ruled out", ""]
     ruled = [h for h in state.hypotheses if h.status == "rejected"]
-    lines += [f"- {h.entity}: {h.mechanism}" + (f" — {h.reason}" if h.mechanism == "distractor" and h.reason else "")
+    lines += [f"- {h.entity}: {h.mechanism}" + (f" — {h.reason.removeprefix('distractor: ')}" if h.mechanism == "distractor" and h.reason else "")
               for h in ruled] or ["- (nothing)"]
     lines += ["", "## Next steps (read-only)", ""]
     for e in roots:
