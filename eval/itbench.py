@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
-from .scoring import GroundTruth, Score, _matches_class, parse_entity
+from .scoring import GroundTruth, Score, _f1, _matches_class, parse_entity
 
 __all__ = ["K_VALUES", "propagation_chain", "trial_scores", "statistics", "write_results", "metric_values", "raw_results", "print_statistics"]
 
@@ -68,10 +68,6 @@ K_VALUES = (1, 2, 3, 4, 5)
 #: Metrics whose per-trial value gets a ``pass@1`` (share of trials scoring exactly 1).
 PASS_AT_1 = {"root_cause_entity_recall", "root_cause_entity_f1", "root_cause_entity_k_recall",
              "root_cause_entity_k_f1"}
-
-
-def _f1(p: float, r: float) -> float:
-    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
 
 
 def _prf(precision: float, recall: float) -> dict[str, float]:
@@ -198,13 +194,12 @@ def metric_values(scores: Mapping[str, Any]) -> dict[str, float]:
     return flat
 
 
-def _bootstrap(values: Sequence[float], n_resamples: int = 10_000, seed: int = 0) -> list[float]:
-    x = np.asarray(values, dtype=float)
-    if x.size < 2:
-        return [float(x.mean()), float(x.mean())] if x.size else []
-    idx = np.random.default_rng(seed).integers(0, x.size, size=(n_resamples, x.size))
-    low, high = np.quantile(x[idx].mean(axis=1), [0.025, 0.975])
-    return [round(float(low), 6), round(float(high), 6)]
+def _ci95(values: Sequence[float]) -> list[float]:
+    """The suite's 95 % percentile-bootstrap interval over incidents, as ``[low, high]``."""
+    from .suite import bootstrap_mean  # the suite imports this module: resolve at call time
+
+    iv = bootstrap_mean(values)
+    return [] if iv is None else [iv.low, iv.high]
 
 
 def statistics(raw_results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -228,7 +223,7 @@ def statistics(raw_results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         means = [stats[metric]["mean"] for stats in per_incident.values() if metric in stats]
         entry = {"mean": float(np.mean(means)),
                  "stderr": float(scipy_stats.sem(means)) if len(means) > 1 else None,
-                 "n_incidents": len(means), "ci95": _bootstrap(means)}
+                 "n_incidents": len(means), "ci95": _ci95(means)}
         passes = [stats[metric]["pass@1"] for stats in per_incident.values() if "pass@1" in stats.get(metric, {})]
         if passes:
             entry["pass@1"] = float(np.mean(passes))
