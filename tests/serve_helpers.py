@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,15 +18,10 @@ from typing import Any
 import requests
 
 from data_paths import PROJECT_ROOT
+from sre_agent.localhttp import free_port
 from sre_agent.serve import WebhookService, make_server
 
 SERVICES = ("cart", "frontend", "frontend-proxy", "checkout")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def session() -> requests.Session:

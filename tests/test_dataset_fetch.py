@@ -7,7 +7,6 @@ offline cache works without a request, and every failure is one line with exit c
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,8 @@ import pytest
 from data_paths import PROJECT_ROOT
 from hub_server import HubRepo, HubServer
 from scenarios import simulated
+
+from sre_agent.localhttp import free_port
 
 REPO = "ibm-research/ITBench-Lite"
 PINNED = "d0916b08ba421ce5e672e9ad68aa947d938dfef0"
@@ -77,9 +78,8 @@ def one_line_exit_2(proc: subprocess.CompletedProcess[str], *words: str) -> str:
 
 
 def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on (free a moment ago)."""
+    return free_port()
 
 
 def on_disk(root: Path) -> dict[str, bytes]:
