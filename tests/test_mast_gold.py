@@ -158,3 +158,37 @@ def test_the_subsets_split_traces_by_the_first_hex_digit_of_their_id(gold) -> No
     bad = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "report", str(out), "--subset", "half"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_judge_over_a_failing_endpoint_leaves_traces_undetermined_and_goes_on(gold, tmp_path: Path) -> None:
+    """Every judge call answered 5xx: exit 0, one judge line per trace, every mode undetermined
+    (never defaulted to 0) with the error as the reason, and the report still prints."""
+    from sre_agent.modelserver import FaultPlan, ModelServer
+
+    out, ids = gold
+    with ModelServer(faults=FaultPlan(rates={"5xx": 1.0})) as server:
+        cfg = tmp_path / "judge.yaml"
+        cfg.write_text(f"""model:
+  kind: openai
+  openai:
+    model: judge
+    base_url: {server.base_url}
+    api_key_env: SRE_AGENT_GOLD_TEST_KEY
+    timeout_seconds: 10
+    max_retries: 0
+    model_info: {{vision: false, function_calling: false, json_output: false, structured_output: false, family: unknown}}
+""", encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "judge", str(out), "--config", str(cfg),
+                               "--max-trace-chars", "4000"], capture_output=True, text=True, timeout=120,
+                              env={**__import__("os").environ, "SRE_AGENT_GOLD_TEST_KEY": "x"})
+        served = server.served_faults.get("5xx", 0)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert served == len(ids)
+    rows = [json.loads(x) for x in (out / "labels" / "judge.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in rows) == sorted(ids.values())
+    assert all(set(r["labels"].values()) == {None} and "judge call failed" in r["reasons"]["error"] for r in rows)
+    rep = gold_report(out)
+    assert rep["judge_vs_gold"] is not None
+    bad = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "judge", str(out), "--config", str(cfg),
+                          "--max-trace-chars", "10"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

@@ -39,19 +39,35 @@ def _parser() -> argparse.ArgumentParser:
     j = sub.add_parser("judge", help="label every trace with the LLM judge (writes labels/judge.jsonl)")
     j.add_argument("folder", type=Path)
     j.add_argument("--config", type=Path, required=True, help="run config whose model profile (kind openai) judges")
+    j.add_argument("--max-trace-chars", type=int, default=60000,
+                   help="cut each rendered trace to this many characters (fit the model's context; default 60000)")
     return ap
 
 
-def _judge(folder: Path, config: Path) -> Path:
+def _judge(folder: Path, config: Path, max_trace_chars: int = 60000) -> Path:
+    """Label every gold trace with the config's LLM judge; a call that fails leaves that trace undetermined."""
+    from tqdm import tqdm
+
     from sre_agent.commands.mast import make_annotator
+    from sre_agent.mast import LLMJudgeAnnotator
+    from sre_agent.mast.definitions import MODE_IDS
 
     manifest = load_manifest(folder)
     if not manifest:
         raise InputError(f"{folder}: no manifest.json (build the gold set first)")
+    if max_trace_chars < 1000:
+        raise InputError(f"--max-trace-chars {max_trace_chars}: too small to show a trace (at least 1000)")
     annotator = make_annotator("llm", config)
+    if isinstance(annotator, LLMJudgeAnnotator):
+        annotator.max_trace_chars = max_trace_chars
     rows = []
-    for tid in sorted(manifest):
-        ann = annotator.annotate(read_gold_trace(folder, tid))
+    for tid in tqdm(sorted(manifest), desc="judge", unit="trace", disable=None):
+        try:
+            ann = annotator.annotate(read_gold_trace(folder, tid))
+        except Exception as exc:  # noqa: BLE001 - an endpoint error leaves this trace undetermined, the rest go on
+            rows.append(GoldLabels(id=tid, labeller="llm-judge", labels={m: None for m in MODE_IDS},
+                                   reasons={"error": f"judge call failed: {exc.__class__.__name__}: {str(exc)[:200]}"}))
+            continue
         rows.append(GoldLabels(id=tid, labeller="llm-judge", labels=ann.labels, task_completion=ann.task_completion,
                                reasons=dict(ann.notes)))
     path = folder / "labels" / JUDGE
@@ -69,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rep = gold_report(args.folder, args.subset)
             print(json.dumps(rep, indent=1) if args.json else render_markdown(rep), end="" if not args.json else "\n")
         else:
-            print(_judge(args.folder, args.config))
+            print(_judge(args.folder, args.config, args.max_trace_chars))
     except InputError as exc:
         print(f"mast.gold: error: {exc}", file=sys.stderr)
         return 2
