@@ -12,6 +12,7 @@ import pytest
 
 from mast_traces import build as build_trace
 from sre_agent.mast import MODE_IDS
+from sre_agent.mast.gold.__main__ import main as gold_main
 from sre_agent.mast.gold import build, gold_report, kappa, load_manifest, render_for_reading, render_markdown, wilson, write_labels
 
 SECRETS = ("SECRET-INJECTION", "SECRET-FIX", "faulty-profile-x", "SECRET-DETECTOR")
@@ -160,7 +161,8 @@ def test_the_subsets_split_traces_by_the_first_hex_digit_of_their_id(gold) -> No
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
-def test_judge_over_a_failing_endpoint_leaves_traces_undetermined_and_goes_on(gold, tmp_path: Path) -> None:
+def test_judge_over_a_failing_endpoint_leaves_traces_undetermined_and_goes_on(gold, tmp_path: Path, capsys,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Every judge call answered 5xx: exit 0, one judge line per trace, every mode undetermined
     (never defaulted to 0) with the error as the reason, and the report still prints."""
     from sre_agent.modelserver import FaultPlan, ModelServer
@@ -178,17 +180,43 @@ def test_judge_over_a_failing_endpoint_leaves_traces_undetermined_and_goes_on(go
     max_retries: 0
     model_info: {{vision: false, function_calling: false, json_output: false, structured_output: false, family: unknown}}
 """, encoding="utf-8")
-        proc = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "judge", str(out), "--config", str(cfg),
-                               "--max-trace-chars", "4000"], capture_output=True, text=True, timeout=120,
-                              env={**__import__("os").environ, "SRE_AGENT_GOLD_TEST_KEY": "x"})
+        monkeypatch.setenv("SRE_AGENT_GOLD_TEST_KEY", "x")
+        code = gold_main(["judge", str(out), "--config", str(cfg), "--max-trace-chars", "4000"])
         served = server.served_faults.get("5xx", 0)
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert code == 0 and "Traceback" not in capsys.readouterr().err
     assert served == len(ids)
     rows = [json.loads(x) for x in (out / "labels" / "judge.jsonl").read_text().splitlines()]
     assert sorted(r["id"] for r in rows) == sorted(ids.values())
     assert all(set(r["labels"].values()) == {None} and "judge call failed" in r["reasons"]["error"] for r in rows)
     rep = gold_report(out)
     assert rep["judge_vs_gold"] is not None
-    bad = subprocess.run([sys.executable, "-m", "sre_agent.mast.gold", "judge", str(out), "--config", str(cfg),
-                          "--max-trace-chars", "10"], capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert gold_main(["judge", str(out), "--config", str(cfg), "--max-trace-chars", "10"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_judge_resume_keeps_what_is_judged_and_asks_only_for_the_rest(gold, tmp_path: Path) -> None:
+    """--resume: rows already in labels/judge.jsonl stay as they are; only the missing traces are
+    sent to the endpoint (every call 5xx here, so the new rows are undetermined)."""
+    from sre_agent.modelserver import FaultPlan, ModelServer
+
+    out, ids = gold
+    keep = ids["t1"]
+    write_labels(out / "labels" / "judge.jsonl", [_row(keep, "llm-judge", {"1.3": "kept"})])
+    with ModelServer(faults=FaultPlan(rates={"5xx": 1.0})) as server:
+        cfg = tmp_path / "judge.yaml"
+        cfg.write_text(f"""model:
+  kind: openai
+  openai:
+    model: judge
+    base_url: {server.base_url}
+    api_key_env: ""
+    timeout_seconds: 10
+    max_retries: 0
+    model_info: {{vision: false, function_calling: false, json_output: false, structured_output: false, family: unknown}}
+""", encoding="utf-8")
+        code = gold_main(["judge", str(out), "--config", str(cfg), "--resume"])
+        served = server.served_faults.get("5xx", 0)
+    assert code == 0
+    assert served == len(ids) - 1
+    rows = {r["id"]: r for r in map(json.loads, (out / "labels" / "judge.jsonl").read_text().splitlines())}
+    assert set(rows) == set(ids.values()) and rows[keep]["labels"]["1.3"] == 1 and rows[keep]["reasons"]["1.3"] == "kept"

@@ -5,7 +5,7 @@
   derived from each run's model profile).
 * ``report DIR [--subset all|tune|held-out] [--json]`` prints the agreement (κ), detector-vs-gold, judge-vs-gold and
   detector-vs-injections tables.
-* ``judge DIR --config FILE`` labels every trace with the LLM judge of the config's model
+* ``judge DIR --config FILE [--max-trace-chars N] [--resume]`` labels every trace with the LLM judge of the config's model
   profile (kind openai) and writes ``DIR/labels/judge.jsonl``.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from sre_agent.errors import InputError
 
 from ._build import build, load_manifest, read_gold_trace
-from ._labels import JUDGE, GoldLabels, write_labels
+from ._labels import JUDGE, GoldLabels, read_labels, write_labels
 from ._report import SUBSETS, gold_report, render_markdown
 
 
@@ -41,10 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     j.add_argument("--config", type=Path, required=True, help="run config whose model profile (kind openai) judges")
     j.add_argument("--max-trace-chars", type=int, default=60000,
                    help="cut each rendered trace to this many characters (fit the model's context; default 60000)")
+    j.add_argument("--resume", action="store_true",
+                   help="keep the traces labels/judge.jsonl already holds and judge only the others")
     return ap
 
 
-def _judge(folder: Path, config: Path, max_trace_chars: int = 60000) -> Path:
+def _judge(folder: Path, config: Path, max_trace_chars: int = 60000, resume: bool = False) -> Path:
     """Label every gold trace with the config's LLM judge; a call that fails leaves that trace undetermined."""
     from tqdm import tqdm
 
@@ -60,18 +62,20 @@ def _judge(folder: Path, config: Path, max_trace_chars: int = 60000) -> Path:
     annotator = make_annotator("llm", config)
     if isinstance(annotator, LLMJudgeAnnotator):
         annotator.max_trace_chars = max_trace_chars
-    rows = []
-    for tid in tqdm(sorted(manifest), desc="judge", unit="trace", disable=None):
+    path = folder / "labels" / JUDGE
+    done = read_labels(path, human=False) if resume and path.exists() else {}
+    rows = [done[t] for t in sorted(done) if t in manifest]
+    for tid in tqdm([t for t in sorted(manifest) if t not in done], desc="judge", unit="trace", disable=None):
         try:
             ann = annotator.annotate(read_gold_trace(folder, tid))
+            row = GoldLabels(id=tid, labeller="llm-judge", labels=ann.labels, task_completion=ann.task_completion,
+                             reasons=dict(ann.notes))
         except Exception as exc:  # noqa: BLE001 - an endpoint error leaves this trace undetermined, the rest go on
-            rows.append(GoldLabels(id=tid, labeller="llm-judge", labels={m: None for m in MODE_IDS},
-                                   reasons={"error": f"judge call failed: {exc.__class__.__name__}: {str(exc)[:200]}"}))
-            continue
-        rows.append(GoldLabels(id=tid, labeller="llm-judge", labels=ann.labels, task_completion=ann.task_completion,
-                               reasons=dict(ann.notes)))
-    path = folder / "labels" / JUDGE
-    write_labels(path, rows)
+            row = GoldLabels(id=tid, labeller="llm-judge", labels={m: None for m in MODE_IDS},
+                             reasons={"error": f"judge call failed: {exc.__class__.__name__}: {str(exc)[:200]}"})
+        rows.append(row)
+        write_labels(path, sorted(rows, key=lambda r: r.id))  # after every trace: an interrupted run loses nothing
+    write_labels(path, sorted(rows, key=lambda r: r.id))
     return path
 
 
@@ -85,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rep = gold_report(args.folder, args.subset)
             print(json.dumps(rep, indent=1) if args.json else render_markdown(rep), end="" if not args.json else "\n")
         else:
-            print(_judge(args.folder, args.config, args.max_trace_chars))
+            print(_judge(args.folder, args.config, args.max_trace_chars, args.resume))
     except InputError as exc:
         print(f"mast.gold: error: {exc}", file=sys.stderr)
         return 2
