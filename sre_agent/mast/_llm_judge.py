@@ -37,7 +37,7 @@ _ANSWER = re.compile(r"^\s*\**\s*:\s*\**\s*(yes|no)\s*\**\s*$", re.IGNORECASE)
 _COMPLETION = re.compile(r"^\s*(?:[-*]\s*)?task[_ ]completion\s*:\s*(yes|no)\s*$", re.IGNORECASE)
 
 #: event fields left out of the rendering (noise for a judge)
-_SKIP_FIELDS = {"seq", "type", "turn", "wall", "messages"}
+_SKIP_FIELDS = {"seq", "type", "turn", "wall", "messages", "mast"}  # mast: a mode the run pre-assigned, a label hint
 #: the run_start config keys a judge sees (never failure_rates, the model profile or the fixes:
 #: they would hint at what was injected or prevented)
 _CONFIG_SHOWN = {"budgets"}

@@ -33,7 +33,7 @@ from ..base import observable_events
 #: longest rendering of one value (a labeller reads summaries, not dumps)
 MAX_VALUE_CHARS = 400
 #: fields never shown, whatever the event
-_NOISE = {"seq", "type", "turn", "wall", "messages"}
+_NOISE = {"seq", "type", "turn", "wall", "messages", "mast"}  # mast: a mode pre-assigned by the run, a label hint
 #: model_call outputs that are shown (the planner's text is shown as its parsed plan)
 _SHOWN_OUTPUTS = ("SUMMARY", "VERDICTS")
 
