@@ -79,3 +79,30 @@ def test_judge_inside_running_loop() -> None:
         return LLMJudgeAnnotator(ReplayChatCompletionClient([GOOD])).annotate(build(None)).present()
 
     assert asyncio.run(inner()) == ["1.3", "3.3"]
+
+
+def test_a_schema_constrained_answer_is_read_and_the_endpoint_parameters_go_with_the_call() -> None:
+    """With an endpoint client (``call_args``), the judge sends the profile's per-call parameters
+    (``max_tokens``, the JSON schema of one yes/no per mode) and reads the JSON answer, marker and
+    all, like the line format."""
+    import json
+
+    from sre_agent.llm.schemas import MAST_LABELS_SCHEMA, response_format
+
+    answer = "MAST LABELS\n" + json.dumps({**{m: "yes" if m == "1.5" else "no" for m in MODE_IDS}, "task_completion": "no"})
+
+    class Endpointish(ReplayChatCompletionClient):
+        sent: list[dict] = []
+
+        def call_args(self, role: str) -> dict:
+            return {"max_tokens": 256, "response_format": response_format(role, "json_object_schema")}
+
+        async def create(self, messages, **kwargs):  # type: ignore[no-untyped-def]
+            self.sent.append(kwargs)
+            return await super().create(messages)
+
+    client = Endpointish([answer])
+    ann = LLMJudgeAnnotator(client).annotate(build(None))
+    assert ann.labels == {m: int(m == "1.5") for m in MODE_IDS} and ann.task_completion is False and not ann.notes
+    args = client.sent[0]["extra_create_args"]
+    assert args["max_tokens"] == 256 and args["response_format"]["schema"]["required"] == MAST_LABELS_SCHEMA["required"]

@@ -71,11 +71,22 @@ SUMMARY_SCHEMA: dict[str, Any] = {
     "required": ["evidence"],
 }
 
+_YES_NO = {"type": "string", "enum": ["yes", "no"]}
+#: the MAST judge's answer: one yes/no per mode id and task_completion (ids as in mast.definitions)
+MAST_LABELS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {m: _YES_NO for m in ("1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6",
+                                         "3.1", "3.2", "3.3", "task_completion")},
+    "required": ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.1", "3.2", "3.3",
+                 "task_completion"],
+}
+
 #: role -> (schema name, marker, schema)
 SCHEMAS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "planner": ("plan", "PLAN", PLAN_SCHEMA),
     "verifier": ("verdicts", "VERDICTS", VERDICTS_SCHEMA),
     "summarizer": ("summary", "SUMMARY", SUMMARY_SCHEMA),
+    "mast-judge": ("mast_labels", "MAST LABELS", MAST_LABELS_SCHEMA),
 }
 _MARKER_OF = {name: marker for name, marker, _ in SCHEMAS.values()}
 
@@ -108,4 +119,4 @@ def with_marker(schema_name: str, content: str) -> str:
     return f"{marker}\n{content}"
 
 
-__all__ = ["PLAN_SCHEMA", "SCHEMAS", "SUMMARY_SCHEMA", "VERDICTS_SCHEMA", "response_format", "schema_name", "with_marker"]
+__all__ = ["MAST_LABELS_SCHEMA", "PLAN_SCHEMA", "SCHEMAS", "SUMMARY_SCHEMA", "VERDICTS_SCHEMA", "response_format", "schema_name", "with_marker"]

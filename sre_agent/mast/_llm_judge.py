@@ -89,6 +89,29 @@ def render_trace(events: list[dict[str, Any]], max_chars: int = 60000) -> str:
     return "\n".join(lines)
 
 
+def json_answer_as_lines(text: str) -> str:
+    """A schema-constrained answer (``{"1.1": "yes", ...}``, maybe after a marker line) in the
+    line format :func:`parse_verdicts` reads; any other text is returned unchanged.
+
+    >>> json_answer_as_lines('MAST LABELS\n{"1.1": "yes", "task_completion": "no"}')
+    '1.1: yes\ntask_completion: no'
+    >>> json_answer_as_lines("1.1: no")
+    '1.1: no'
+    """
+    body = text.strip()
+    if body and not body.startswith("{") and "\n" in body:
+        first, rest = body.split("\n", 1)
+        if not first.strip().startswith("{") and rest.lstrip().startswith("{"):
+            body = rest.strip()
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return text
+    if not isinstance(doc, dict):
+        return text
+    return "\n".join(f"{k}: {v}" for k, v in doc.items())
+
+
 def parse_verdicts(text: str) -> tuple[dict[str, int | None], dict[str, str], bool | None]:
     """Parse the judge's answer strictly.
 
@@ -156,9 +179,16 @@ class LLMJudgeAnnotator(Annotator):
         return [SystemMessage(content=system), UserMessage(content=user, source="mast")]
 
     async def aannotate(self, events: list[dict[str, Any]]) -> Annotation:
-        """Ask the model and parse its answer."""
-        result = await self.client.create(self.messages(events))
-        content = result.content if isinstance(result.content, str) else ""
+        """Ask the model and parse its answer.
+
+        An endpoint client's per-call parameters (``call_args``: the profile's ``max_tokens``,
+        ``stop`` and, with ``response_format``, the JSON schema of one yes/no per mode) go with
+        the request; a schema-shaped answer is read like the line format."""
+        call_args = getattr(self.client, "call_args", None)
+        extra = call_args("mast-judge") if callable(call_args) else {}
+        kwargs = {"extra_create_args": extra} if extra else {}
+        result = await self.client.create(self.messages(events), **kwargs)
+        content = json_answer_as_lines(result.content) if isinstance(result.content, str) else ""
         labels, problems, done = parse_verdicts(content)
         notes = {k: f"judge: {v}" for k, v in problems.items()}
         if not isinstance(result.content, str):
