@@ -90,7 +90,7 @@ def render_trace(events: list[dict[str, Any]], max_chars: int = 60000) -> str:
 
 
 def json_answer_as_lines(text: str) -> str:
-    """A schema-constrained answer (``{"1.1": "yes", ...}``, maybe after a marker line) in the
+    r"""A schema-constrained answer (``{"1.1": "yes", ...}``, maybe after a marker line) in the
     line format :func:`parse_verdicts` reads; any other text is returned unchanged.
 
     >>> json_answer_as_lines('MAST LABELS\n{"1.1": "yes", "task_completion": "no"}')
