@@ -5,7 +5,7 @@
   derived from each run's model profile).
 * ``report DIR [--subset all|tune|held-out] [--json]`` prints the agreement (κ), detector-vs-gold, judge-vs-gold and
   detector-vs-injections tables.
-* ``judge DIR --config FILE [--max-trace-chars N] [--resume]`` labels every trace with the LLM judge of the config's model
+* ``judge DIR --config FILE [--max-trace-chars N] [--resume] [--subset tune|held-out]`` labels every trace with the LLM judge of the config's model
   profile (kind openai) and writes ``DIR/labels/judge.jsonl``.
 """
 
@@ -21,7 +21,7 @@ from sre_agent.errors import InputError
 
 from ._build import build, load_manifest, read_gold_trace
 from ._labels import JUDGE, GoldLabels, read_labels, write_labels
-from ._report import SUBSETS, gold_report, render_markdown
+from ._report import SUBSETS, gold_report, in_subset, render_markdown
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,10 +43,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="cut each rendered trace to this many characters (fit the model's context; default 60000)")
     j.add_argument("--resume", action="store_true",
                    help="keep the traces labels/judge.jsonl already holds and judge only the others")
+    j.add_argument("--subset", choices=SUBSETS, default="all",
+                   help="judge only the tune or held-out half (e.g. one process per endpoint)")
     return ap
 
 
-def _judge(folder: Path, config: Path, max_trace_chars: int = 60000, resume: bool = False) -> Path:
+def _judge(folder: Path, config: Path, max_trace_chars: int = 60000, resume: bool = False,
+           subset: str = "all") -> Path:
     """Label every gold trace with the config's LLM judge; a call that fails leaves that trace undetermined."""
     from tqdm import tqdm
 
@@ -65,7 +68,8 @@ def _judge(folder: Path, config: Path, max_trace_chars: int = 60000, resume: boo
     path = folder / "labels" / JUDGE
     done = read_labels(path, human=False) if resume and path.exists() else {}
     rows = [done[t] for t in sorted(done) if t in manifest]
-    for tid in tqdm([t for t in sorted(manifest) if t not in done], desc="judge", unit="trace", disable=None):
+    todo = [t for t in sorted(manifest) if t not in done and in_subset(t, subset)]
+    for tid in tqdm(todo, desc="judge", unit="trace", disable=None):
         try:
             ann = annotator.annotate(read_gold_trace(folder, tid))
             row = GoldLabels(id=tid, labeller="llm-judge", labels=ann.labels, task_completion=ann.task_completion,
@@ -89,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rep = gold_report(args.folder, args.subset)
             print(json.dumps(rep, indent=1) if args.json else render_markdown(rep), end="" if not args.json else "\n")
         else:
-            print(_judge(args.folder, args.config, args.max_trace_chars, args.resume))
+            print(_judge(args.folder, args.config, args.max_trace_chars, args.resume, args.subset))
     except InputError as exc:
         print(f"mast.gold: error: {exc}", file=sys.stderr)
         return 2
