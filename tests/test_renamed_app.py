@@ -1,5 +1,5 @@
 """Any application: the same incidents with every service and the namespace renamed (the
-transform in tests/rename_app.py) must give the same recall (within 0.02).
+transform in sre_agent.eval.rename) must give the same recall (within 0.02).
 
 Known to fail today (issue 11, "Any application"): flag targets and part of the call graph
 still come from the memorised OpenTelemetry demo architecture, so a flag change in a renamed
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from data_paths import GROUND_TRUTHS
-from rename_app import rename_scenario, rewrite
+from sre_agent.eval.rename import rename_scenario, rewrite
 from sre_agent.eval.scoring import load_ground_truth, score
 from sre_agent.runner import run_triage
 from sre_agent.simulator import simulate
