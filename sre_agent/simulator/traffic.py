@@ -17,6 +17,7 @@ from .app import NAMESPACE, SERVICES, PodInfo, Topology
 from .applogs import SEVERITY_NUMBER, access_line, error_line, success_line
 from .catalog import FLAG_LOG_EVALUATIONS, FLOW_WEIGHTS, Node, build_flow, flags_evaluated
 from .clock import MS, NS, rfc3339, ts, ts_seconds
+from .flagevents import EVENT, LOG_EVERY, evaluation_attrs, evaluation_body
 from .incident import CallFault, Incident
 
 #: Latency histogram bucket bounds (ms) of the span-metrics connector.
@@ -117,16 +118,11 @@ class Traffic:
         """``feature_flag.evaluation`` span events for ``flags`` evaluated by ``pod`` at ``t`` (the
         OpenTelemetry semantic conventions); every 20th evaluation of a service is also a log record
         (OpenFeature's logging hook), so a service without traces still shows what it evaluates."""
-        events = []
-        for flag in flags:
-            key, variant = self.inc.flag_variant(flag, t)
-            attrs = {"feature_flag.key": key, "feature_flag.result.variant": variant,
-                     "feature_flag.provider.name": "flagd"}
-            events.append(("feature_flag.evaluation", attrs))
+        events = [(EVENT, evaluation_attrs(self.inc, flag, t)) for flag in flags]
+        for _, attrs in events:
             self._flag_evals[pod.service] += 1
-            if self._flag_evals[pod.service] % 20 == 1:
-                self.log(t, pod, "DEBUG", f"flag evaluation flag_key={key} variant={variant} provider_name=flagd",
-                         trace, sid, attrs, "feature_flag.evaluation")
+            if self._flag_evals[pod.service] % LOG_EVERY == 1:
+                self.log(t, pod, "DEBUG", evaluation_body(attrs), trace, sid, attrs, EVENT)
         return events
 
     def stat(self, service: str, t: int, dur_ns: int, error: bool) -> None:
@@ -421,11 +417,8 @@ class Traffic:
             for t in range(self.start, self.end, 60 * NS):
                 pod = self.topo.any_pod(service, t)
                 if pod is not None:
-                    for flag in flags:
-                        key, variant = self.inc.flag_variant(flag, t)
-                        self.log(t, pod, "DEBUG", f"flag evaluation flag_key={key} variant={variant} provider_name=flagd",
-                                 attrs={"feature_flag.key": key, "feature_flag.result.variant": variant,
-                                        "feature_flag.provider.name": "flagd"}, event="feature_flag.evaluation")
+                    for attrs in (evaluation_attrs(self.inc, flag, t) for flag in flags):
+                        self.log(t, pod, "DEBUG", evaluation_body(attrs), attrs=attrs, event=EVENT)
         for s in self.inc.spans:
             pod = self.topo.any_pod(s.service, s.time)
             if pod is None:
