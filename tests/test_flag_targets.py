@@ -49,7 +49,8 @@ def test_evaluators_from_span_events_provider_spans_and_logs() -> None:
     logs = [LogRecord(3.0, "worker", "flag evaluation flag_key=slowApi variant=on"),
             LogRecord(3.0, "toggle-server", "reloaded flags: slowApi, newUi"),            # the provider: not a target
             LogRecord(3.0, "batch", "done", attributes_text="{'feature_flag.key': 'newUi'}"),
-            LogRecord(3.0, "web", "slowApiary is not a flag")]
+            LogRecord(3.0, "web", "slowApiary is not a flag"),
+            LogRecord(3.0, "web", "flag configuration changed: newUi")]                # named, not evaluated
     found = evaluations_from_logs(logs, ["slowApi", "newUi"], providers={"toggle-server"})
     assert {k: dict(v) for k, v in found.items()} == {"slowApi": {"worker": 1}, "newUi": {"batch": 1}}
 

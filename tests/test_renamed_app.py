@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 from data_paths import GROUND_TRUTHS
-from sre_agent.eval.rename import rename_scenario, rewrite
+from sre_agent.eval.rename import main, rename_scenario, rewrite
 from sre_agent.eval.scoring import load_ground_truth, score
 from sre_agent.runner import run_triage
 from sre_agent.simulator import simulate
@@ -33,6 +33,18 @@ def test_the_transform_leaves_no_old_name_behind(tmp_path: Path) -> None:
     text = (tmp_path / "renamed" / src.name / "k8s_objects_raw.tsv").read_text()
     assert rewrite(text, mapping) == text  # nothing left to rename: every old name is gone
     assert '"otel-demo"' not in text and "/cart-" not in text
+
+
+def test_the_rename_command_renames_every_scenario_folder_and_refuses_bad_input(tmp_path: Path, capsys) -> None:
+    src = simulate(GROUND_TRUTHS / "Scenario-24.yaml", tmp_path / "sim" / "suite", seed=0, scale=0.12)
+    assert main([str(tmp_path / "sim"), str(tmp_path / "out"), "--salt", "s1"]) == 0
+    renamed = tmp_path / "out" / "suite" / src.name
+    assert (renamed / "ground_truth.yaml").is_file() and "checkout" not in (renamed / "ground_truth.yaml").read_text()
+    assert main([str(tmp_path / "missing"), str(tmp_path / "o2")]) == 2
+    assert main([str(tmp_path / "sim"), str(tmp_path / "sim" / "inside")]) == 2
+    assert main([str(tmp_path / "out" / "suite" / src.name / "metrics"), str(tmp_path / "o3")]) == 2  # no scenario there
+    err = [line for line in capsys.readouterr().err.splitlines() if line]
+    assert len(err) == 3 and all(line.startswith("rename: error:") for line in err)
 
 
 def test_renamed_application_gives_the_same_recall() -> None:

@@ -184,8 +184,10 @@ class Analyzer:
         out: dict[str, Counter] = defaultdict(Counter)
         for key, c in self._read("traces", lambda: evaluations_from_spans(self.backend.spans(), providers), dict).items():
             out[key].update(c)
+        # logs speak for flags no span shows evaluated (e.g. the evaluating service emits no traces)
         for key, c in self._read("logs", lambda: evaluations_from_logs(self.backend.logs(), keys, providers), dict).items():
-            out[key].update(c)
+            if not out.get(key):
+                out[key].update(c)
         return dict(out)
 
     def flag_targets(self, key: str) -> tuple[list[str], str]:

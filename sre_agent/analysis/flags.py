@@ -140,9 +140,14 @@ def evaluations_from_spans(spans: Iterable[Span], providers: set[str] = frozense
 
 def evaluations_from_logs(logs: Iterable[LogRecord], keys: Iterable[str],
                           providers: set[str] = frozenset()) -> dict[str, Counter]:
-    """Flag key -> Counter of services whose logs evaluate (or name) a defined flag key."""
+    """Flag key -> Counter of services whose logs evaluate (or name) a defined flag key.
+
+    A record carrying ``feature_flag.key`` is an evaluation; a body that merely names the key
+    counts only for keys no such record covers (a service logging "flags changed: x, y" on a
+    reload names flags it may never evaluate)."""
     keys = sorted(set(keys), key=len, reverse=True)
     out: dict[str, Counter] = defaultdict(Counter)
+    named: dict[str, Counter] = defaultdict(Counter)
     if not keys:
         return {}
     words = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(k) for k in keys) + r")(?![A-Za-z0-9_])")
@@ -154,5 +159,5 @@ def evaluations_from_logs(logs: Iterable[LogRecord], keys: Iterable[str],
             out[found.group(1) or found.group(2)][r.service] += 1
             continue
         for key in set(words.findall(r.body or "")):
-            out[key][r.service] += 1
-    return dict(out)
+            named[key][r.service] += 1
+    return {**named, **out}
