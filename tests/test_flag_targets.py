@@ -16,6 +16,8 @@ from sre_agent.eval.rename import rename_scenario
 from sre_agent.models import K8sObject, LogRecord, Span
 from sre_agent.simulator import simulate
 from sre_agent.snapshot import SnapshotBackend
+from sre_agent.tools import ToolContext
+from sre_agent.tools.traces import ServiceArg, call_graph
 
 FLAGS = {"flags": {"slowApi": {"variants": {"on": True, "off": False}, "defaultVariant": "on"},
                    "newUi": {"variants": {"a": 1, "b": 2}, "defaultVariant": "a"}}}
@@ -68,3 +70,10 @@ def test_a_renamed_application_keeps_its_flag_targets_even_without_traces(tmp_pa
     assert an.flag_targets("noSuchFlag") == ([], "")  # nothing shows a target: none invented
     hinted = Analyzer(backend, backend.alerts(), AppProfile(flags={"noSuchFlag": ["x"]}))
     assert hinted.flag_targets("noSuchFlag") == (["x"], "profile")
+    # a profile edge no trace shows is a hint, and the evidence says so
+    cart = mapping["cart"]
+    plain = {r["callee"]: r["source"] for r in call_graph(ToolContext(backend, an), ServiceArg(service=cart)).data["calls"]}
+    edged = Analyzer(backend, backend.alerts(), AppProfile(calls={cart: ["ledger"]}))
+    rows = {r["callee"]: r["source"] for r in call_graph(ToolContext(backend, edged), ServiceArg(service=cart)).data["calls"]}
+    assert "ledger" not in plain and rows["ledger"] == "profile"
+    assert {k: v for k, v in rows.items() if k != "ledger"} == plain
