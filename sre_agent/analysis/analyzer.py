@@ -150,8 +150,9 @@ class Analyzer:
         for a in self.alerts:
             if a.namespace:
                 return a.namespace
-        counts = Counter(o.namespace for o in self.ownership.objects.values()
-                         if o.kind in ("Deployment", "StatefulSet") and o.namespace not in INFRA_NAMESPACES)
+        objects = [o for o in self.ownership.objects.values() if o.namespace and o.namespace not in INFRA_NAMESPACES]
+        counts = Counter(o.namespace for o in objects if o.kind in ("Deployment", "StatefulSet")) or \
+            Counter(o.namespace for o in objects)
         if counts:
             return counts.most_common(1)[0][0]
         return (self.profile.namespace if self.profile and self.profile.namespace else "default")
