@@ -21,6 +21,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .analysis.profile import AppProfile, load_app_profile
 from .errors import ConfigError
 
 FIX_NAMES = (
@@ -125,6 +126,8 @@ class RunConfig(_Strict):
     budgets: BudgetsConfig = Field(default_factory=BudgetsConfig)
     context: ContextConfig = Field(default_factory=ContextConfig)
     tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    #: an optional application profile (configs/apps/<name>.yaml or a path): a hint, never an assumption
+    app_profile: AppProfile | None = None
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready summary for traces and reports (never any credential)."""
@@ -133,6 +136,7 @@ class RunConfig(_Strict):
             "fixes": self.fixes.model_dump(), "budgets": self.budgets.model_dump(),
             "context": self.context.model_dump(), "tools": self.tools.model_dump(),
             "failure_rates": dict(sorted(self.model.failure_rates.items())),
+            "app_profile": self.app_profile.name if self.app_profile else None,
         } | ({"endpoint": self.model.openai.request_params()} if self.model.openai else {})
 
 
@@ -254,6 +258,8 @@ def load_config(
         data["model"] = load_model_profile(profile, user_models_dir).model_dump()
     elif isinstance(profile, dict):
         data["model"] = {"name": "custom", **profile}
+    if isinstance(data.get("app_profile"), str):
+        data["app_profile"] = load_app_profile(data["app_profile"], path.parent if path is not None else None).model_dump()
     try:
         return RunConfig(**data)
     except ValidationError as exc:

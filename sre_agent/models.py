@@ -178,6 +178,10 @@ class Span:
     status_message: str = ""
     attributes_text: str = ""
     resource_text: str = ""
+    #: span events (``Events.Name`` / ``Events.Attributes`` list text; "" when none), e.g.
+    #: ``feature_flag.evaluation`` events that say which flag this span's service evaluated
+    event_names: str = ""
+    event_attributes: str = ""
 
     @property
     def is_error(self) -> bool:

@@ -27,7 +27,10 @@ TRACE = {
         {"traceID": "4bf92f3577b34da6a3ce929d0e0e4736", "spanID": "c0ffee0000000001", "operationName": "GetCart",
          "references": [{"refType": "CHILD_OF", "traceID": "4bf92f3577b34da6a3ce929d0e0e4736", "spanID": "b7ad6b7169203331"}],
          "startTime": T + 2_000, "duration": 1_500, "processID": "p2",
-         "tags": [{"key": "span.kind", "type": "string", "value": "server"}, {"key": "otel.status_code", "type": "string", "value": "OK"}]},
+         "tags": [{"key": "span.kind", "type": "string", "value": "server"}, {"key": "otel.status_code", "type": "string", "value": "OK"}],
+         "logs": [{"timestamp": T + 2_100, "fields": [{"key": "event", "type": "string", "value": "feature_flag.evaluation"},
+                                                      {"key": "feature_flag.key", "type": "string", "value": "cartFailure"},
+                                                      {"key": "feature_flag.result.variant", "type": "string", "value": "on"}]}]},
     ],
     "processes": {"p1": {"serviceName": "checkout", "tags": [{"key": "k8s.pod.name", "type": "string", "value": "checkout-5f4d8-xyz12"}]},
                   "p2": {"serviceName": "cart", "tags": []}},
@@ -134,3 +137,16 @@ def test_typed_decode_equals_the_tolerant_one():
         assert spans == spans_from_trace(trace) and len(spans) == 3
     assert decode_trace(json.dumps(odd).encode())[1].span_id == "12345"
     assert decode_trace(b'{"spans": [{"spanID": "x", "startTime": "soon"}]}') == []
+
+
+def test_span_logs_are_span_events_that_name_flag_evaluators():
+    """Jaeger keeps span events as logs (the name in field ``event``): they reach the Span, and
+    the flag analysis reads the evaluating service from them."""
+    import json
+
+    from sre_agent.analysis.flags import evaluations_from_spans
+    from sre_agent.backends.jaeger import decode_trace
+
+    spans = decode_trace(json.dumps(TRACE).encode())
+    assert spans[2].event_names == "['feature_flag.evaluation']" and spans[0].event_names == ""
+    assert {k: dict(v) for k, v in evaluations_from_spans(spans).items()} == {"cartFailure": {"cart": 1}}

@@ -25,5 +25,5 @@ def test_prompts_configs_and_data_are_package_resources():
     assert {"planner.md", "investigator.md", "verifier.md", "summarizer.md"} <= prompts
     models = {p.name for p in resources.files("sre_agent.configs").joinpath("models").iterdir()}
     assert {"clean.yaml", "forgets.yaml", "loses-exit.yaml", "verifies-poorly.yaml", "openai.yaml"} <= models
-    assert resources.files("sre_agent").joinpath("data", "otel_demo_architecture.json").is_file()
+    assert resources.files("sre_agent.configs").joinpath("apps", "otel-demo.yaml").is_file()
     assert resources.files("sre_agent.configs").joinpath("ablations", "smoke.yaml").is_file()

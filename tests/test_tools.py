@@ -94,8 +94,15 @@ def test_recent_changes_reports_flag_level_diff_of_flagd_config():
                          body={"kind": "ConfigMap", "metadata": {"name": "flagd-config", "namespace": "otel-demo", "resourceVersion": rv,
                                                                  "creationTimestamp": "2020-01-01T00:00:00Z"},
                                "data": {"demo.flagd.json": json.dumps(flags)}})
-    backend = MemoryBackend(objects=[cm(300.0, "off", "1"), cm(600.0, "off", "2"), cm(900.0, "on", "3")])
-    res = execute(TOOLS["recent_changes"], _ctx(backend), {}, "c1")
+    objects = [cm(300.0, "off", "1"), cm(600.0, "off", "2"), cm(900.0, "on", "3")]
+    res = execute(TOOLS["recent_changes"], _ctx(MemoryBackend(objects=objects)), {}, "c1")
     flag = [f for f in res.findings if f.signal == "feature_flag_change"]
     assert flag and flag[0].entity == "otel-demo/ConfigMap/flagd-config" and "cartFailure" in flag[0].detail
+    assert flag[0].related == []  # nothing shows who evaluates the flag: a change without a known target
+    # the service seen evaluating the flag (a feature_flag.evaluation span event) is its target
+    evaluated = Span(800.0, "t", "s", "", "EmptyCart", "Server", "cart", 1_000_000, event_names="['feature_flag.evaluation']",
+                     event_attributes="[{'feature_flag.key': 'cartFailure', 'feature_flag.result.variant': 'on'}]")
+    res = execute(TOOLS["recent_changes"], _ctx(MemoryBackend(objects=objects, span_list=[evaluated])), {}, "c1")
+    flag = [f for f in res.findings if f.signal == "feature_flag_change"]
     assert flag[0].related == ["otel-demo/Service/cart"]
+    assert "flag_targets" in res.text and "telemetry" in res.text, res.text

@@ -124,9 +124,8 @@ def _related_services(ctx: ToolContext, change: Any) -> list[str]:
     obj = an.ownership.objects.get(change.entity)
     ns = change.entity.split("/")[0]
     out: list[str] = []
-    if change.flags:
-        flags = an.architecture.get("feature_flags", {})
-        out = [flags[f.split(":")[0]] for f in change.flags if f.split(":")[0] in flags]
+    if change.flags:  # the services seen evaluating the flags (else the profile's hint, else none)
+        out = [t for f in change.flags for t in an.flag_targets(f.split(":")[0].strip())[0]]
     elif obj is not None and obj.kind == "NetworkPolicy":
         sel = ((obj.body.get("spec") or {}).get("podSelector") or {}).get("matchLabels") or {}
         pods = [p for p in an.ownership.objects.values()
@@ -149,6 +148,9 @@ def recent_changes(ctx: ToolContext, args: ChangesArgs) -> ToolOutput:
         if ns in INFRA_NAMESPACES or c.kind in ("Pod", "ReplicaSet", "Endpoints"):
             continue
         rows.append({"entity": c.entity, "what": c.what, "time": c.time, "paths": c.paths[:6], "flags": c.flags[:6]})
+        if c.flags:  # where each flag's targets come from: telemetry (evaluations), the profile, or nowhere
+            rows[-1]["flag_targets"] = {k: dict(zip(("services", "source"), an.flag_targets(k)))
+                                        for k in (f.split(":")[0].strip() for f in c.flags[:6])}
         weight = 0.5
         signal = c.what
         detail = c.detail or c.what

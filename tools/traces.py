@@ -47,8 +47,10 @@ def service_health(ctx: ToolContext, args: NoArgs) -> ToolOutput:
                 findings.append(Finding(entity=ent, signal="latency", weight=min(1.0, ratio / 10),
                                         detail=f"p95 {inc.p95():.0f} ms, {ratio:.1f}x baseline"))
     traced = {r["service"] for r in rows}
-    silent = sorted(s for s in ctx.analyzer.neighbourhood if s not in traced and s in ctx.analyzer.architecture["calls"]
-                    and s not in ("flagd", "kafka", "valkey-cart", "postgresql", "image-provider"))
+    an = ctx.analyzer
+    expected_silent = an.flag_providers | set(an.profile.backing if an.profile else ())
+    silent = sorted(s for s in an.neighbourhood if s not in traced and s in an.observed_services
+                    and s not in expected_silent)
     rows.sort(key=lambda r: (not r["anomalous"], -r["error_rate"], r["service"]))
     n_anom = sum(r["anomalous"] for r in rows)
     return ToolOutput(summary=f"{len(rows)} traced services, {n_anom} anomalous: "
@@ -66,7 +68,7 @@ def call_graph(ctx: ToolContext, args: ServiceArg) -> ToolOutput:
         b = ta.baseline_edges.get((svc, callee)) if ta else None
         row = {"callee": callee, "calls": e.calls if e else 0, "errors": e.errors if e else 0,
                "p95_ms": round(e.p95(), 1) if e else None, "baseline_p95_ms": round(b.p95(), 1) if b else None,
-               "baseline_calls": b.calls if b else 0, "source": "traces" if (e or b) else "architecture"}
+               "baseline_calls": b.calls if b else 0, "source": "traces" if (e or b) else "profile"}
         out_edges.append(row)
         if e and e.errors >= 3 and e.errors / max(1, e.calls) >= 0.05:
             findings.append(Finding(entity=an.resolve(callee), signal="failing_callee", weight=min(1.0, e.errors / max(1, e.calls) * 2),

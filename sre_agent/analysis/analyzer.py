@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -15,7 +15,9 @@ from ..models import Alert, K8sEvent, parse_map
 from .changes import Change, object_changes
 from .unversioned import unversioned_changes
 from .timeutil import parse_k8s_time
-from .topology import Ownership, build_ownership, shipped_architecture
+from .flags import evaluations_from_logs, evaluations_from_spans, flag_definitions, flag_providers
+from .profile import AppProfile
+from .topology import Ownership, build_ownership
 from .traces import TraceAnalysis, analyse_spans
 
 T = TypeVar("T")
@@ -42,9 +44,11 @@ class EventGroup:
 class Analyzer:
     """Lazily computed, cached views over a backend for one set of alerts."""
 
-    def __init__(self, backend: ObservabilityBackend, alerts: list[Alert]) -> None:
+    def __init__(self, backend: ObservabilityBackend, alerts: list[Alert], profile: AppProfile | None = None) -> None:
         self.backend = backend
         self.alerts = alerts
+        #: an optional application profile: a hint added to what telemetry shows, never an assumption
+        self.profile = profile
         #: source -> one line: analyses whose backend reads failed (their views are empty)
         self.failed_sources: dict[str, str] = {}
 
@@ -139,26 +143,64 @@ class Analyzer:
         out.sort(key=lambda g: (g.first, g.involved, g.reason))
         return out
 
-    @cached_property
-    def architecture(self) -> dict[str, Any]:
-        return shipped_architecture()
-
     # -- naming ----------------------------------------------------------------------------
     @cached_property
     def namespace(self) -> str:
+        """The application namespace: the alerts', else where most workloads run, else the profile's."""
         for a in self.alerts:
             if a.namespace:
                 return a.namespace
-        return self.architecture.get("namespace", "otel-demo")
+        objects = [o for o in self.ownership.objects.values() if o.namespace and o.namespace not in INFRA_NAMESPACES]
+        counts = Counter(o.namespace for o in objects if o.kind in ("Deployment", "StatefulSet")) or \
+            Counter(o.namespace for o in objects)
+        if counts:
+            return counts.most_common(1)[0][0]
+        return (self.profile.namespace if self.profile and self.profile.namespace else "default")
+
+    @cached_property
+    def observed_services(self) -> set[str]:
+        """Services the data shows: traced services and Service / workload objects."""
+        names = set(self.traces.services) if self.traces else set()
+        names |= self._read("kubernetes", lambda: {o.name for kind in ("Service", "Deployment", "StatefulSet")
+                                                   for o in self.backend.list_objects(kind)}, set)
+        return names
 
     @cached_property
     def service_names(self) -> set[str]:
-        names = set(self.architecture["calls"])
-        if self.traces:
-            names |= self.traces.services
-        names |= self._read("kubernetes", lambda: {o.name for kind in ("Service", "Deployment")
-                                                   for o in self.backend.list_objects(kind)}, set)
-        return names
+        return self.observed_services | (self.profile.services if self.profile else set())
+
+    # -- feature flags ---------------------------------------------------------------------
+    @cached_property
+    def flag_providers(self) -> set[str]:
+        """Workloads mounting a flag ConfigMap (they serve flags; flags do not act on them)."""
+        defs = flag_definitions(self.ownership.objects.values())
+        names = {cm.split("/")[-1] for d in defs.values() for cm in d.configmaps}
+        return flag_providers(self.ownership.objects.values(), names) if names else set()
+
+    @cached_property
+    def flag_evaluators(self) -> dict[str, Counter]:
+        """Flag key -> services seen evaluating it (span events, provider spans, logs)."""
+        keys = set(flag_definitions(self.ownership.objects.values()))
+        providers = self.flag_providers
+        out: dict[str, Counter] = defaultdict(Counter)
+        for key, c in self._read("traces", lambda: evaluations_from_spans(self.backend.spans(), providers), dict).items():
+            out[key].update(c)
+        # logs speak for flags no span shows evaluated (e.g. the evaluating service emits no traces)
+        for key, c in self._read("logs", lambda: evaluations_from_logs(self.backend.logs(), keys, providers), dict).items():
+            if not out.get(key):
+                out[key].update(c)
+        return dict(out)
+
+    def flag_targets(self, key: str) -> tuple[list[str], str]:
+        """(services a flag acts on, where that came from: "telemetry", "profile" or "").
+
+        Telemetry first; the profile's ``flags`` only when no service was seen evaluating it.
+        """
+        seen = sorted(s for s in self.flag_evaluators.get(key, {}) if s)
+        if seen:
+            return seen, "telemetry"
+        hinted = self.profile.flag_targets(key) if self.profile else []
+        return (hinted, "profile") if hinted else ([], "")
 
     def service_of(self, entity: str) -> str:
         """The application service an entity belongs to ('' if none)."""
@@ -201,14 +243,15 @@ class Analyzer:
 
     # -- graph -----------------------------------------------------------------------------
     def callees(self, service: str) -> list[str]:
-        static = self.architecture["calls"].get(service, [])
+        """Services ``service`` calls: seen in traces, plus the profile's hints if one is given."""
+        hinted = self.profile.callees(service) if self.profile else []
         dynamic = self.traces.callees(service) if self.traces else []
-        return sorted(set(static) | set(dynamic))
+        return sorted(set(hinted) | set(dynamic))
 
     def callers(self, service: str) -> list[str]:
-        static = [a for a, cs in self.architecture["calls"].items() if service in cs]
+        hinted = self.profile.callers(service) if self.profile else []
         dynamic = self.traces.callers(service) if self.traces else []
-        return sorted(set(static) | set(dynamic))
+        return sorted(set(hinted) | set(dynamic))
 
     def downstream(self, services: list[str], depth: int = 6) -> list[str]:
         """Every service reachable from ``services`` along calls (themselves included)."""
@@ -217,7 +260,7 @@ class Analyzer:
         for _ in range(depth):
             nxt = []
             for s in frontier:
-                for c in self.callees(s) + self.architecture.get("consumers", {}).get(s, []):
+                for c in self.callees(s) + (self.profile.consumers.get(s, []) if self.profile else []):
                     if c not in seen:
                         seen.append(c)
                         nxt.append(c)

@@ -1,20 +1,13 @@
-"""The service topology: ownership (Pod -> ReplicaSet -> Deployment), Service selectors, and the
-call graph from traces, with the OpenTelemetry demo's shipped architecture where traces are
-missing."""
+"""The service topology from objects: ownership (Pod -> ReplicaSet -> Deployment, by
+ownerReferences), Service selectors and the application name of each pod (from its labels).
+The call graph comes from traces (:mod:`.traces`); an application profile (:mod:`.profile`) may
+add hints, never assumptions."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from importlib import resources
-from typing import Any
 
 from ..models import K8sObject
-
-
-def shipped_architecture() -> dict[str, Any]:
-    """The OpenTelemetry demo architecture bundled with the package."""
-    return json.loads(resources.files("sre_agent").joinpath("data", "otel_demo_architecture.json").read_text())
 
 
 @dataclass

@@ -51,8 +51,20 @@ def _tags(items: Any) -> dict[str, Any]:
     return out
 
 
+def _events(logs: list[dict[str, Any]]) -> tuple[str, str]:
+    """Jaeger span logs -> (event names, event attributes) list texts, as the recorder writes
+    them (the name is the ``event`` field); ("", "") when there are none."""
+    names, attrs = [], []
+    for fields in logs:
+        fields = dict(fields)
+        names.append(str(fields.pop("event", "") or ""))
+        attrs.append(fields)
+    return (repr(names), repr(attrs)) if names else ("", "")
+
+
 def _make_span(trace_id: str, span_id: str, name: str, parent: str, start_us: Any, duration_us: Any,
-               tags: dict[str, Any], service: str, resource_text: str) -> Span | None:
+               tags: dict[str, Any], service: str, resource_text: str,
+               events: tuple[str, str] = ("", "")) -> Span | None:
     """The :class:`Span` of one Jaeger span's parts (``tags`` is consumed); ``None`` if its times are unreadable."""
     kind = _KINDS.get(str(tags.pop("span.kind", "")).lower(), "Unspecified")
     code = str(tags.pop("otel.status_code", "")).upper()
@@ -67,7 +79,8 @@ def _make_span(trace_id: str, span_id: str, name: str, parent: str, start_us: An
         return None
     return Span(start=start, trace_id=trace_id, span_id=span_id, parent_span_id=parent, name=name, kind=kind,
                 service=service, duration_ns=duration_ns, status=status, status_message=message,
-                attributes_text=repr(tags), resource_text=resource_text)
+                attributes_text=repr(tags), resource_text=resource_text, event_names=events[0],
+                event_attributes=events[1])
 
 
 def _resource(service: str, tags: dict[str, Any]) -> tuple[str, str]:
@@ -96,7 +109,8 @@ def spans_from_trace(trace: dict[str, Any]) -> list[Span]:
                 break
         span = _make_span(str(raw.get("traceID") or trace.get("traceID") or ""), str(raw.get("spanID") or ""),
                           str(raw.get("operationName") or ""), parent or str(raw.get("parentSpanID") or ""),
-                          raw.get("startTime"), raw.get("duration"), _tags(raw.get("tags")), *entry)
+                          raw.get("startTime"), raw.get("duration"), _tags(raw.get("tags")), *entry,
+                          events=_events([_tags(log.get("fields")) for log in raw.get("logs") or [] if isinstance(log, dict)]))
         if span is not None:
             out.append(span)
     return out
@@ -119,6 +133,11 @@ class _Process(msgspec.Struct):
     tags: list[_Tag] | None = None
 
 
+class _Log(msgspec.Struct):
+    timestamp: float | None = None
+    fields: list[_Tag] | None = None
+
+
 class _RawSpan(msgspec.Struct):
     traceID: str | None = None
     spanID: str | None = None
@@ -128,6 +147,7 @@ class _RawSpan(msgspec.Struct):
     startTime: float | None = None
     duration: float | None = None
     tags: list[_Tag] | None = None
+    logs: list[_Log] | None = None
     processID: str | None = None
     process: _Process | None = None
 
@@ -157,7 +177,8 @@ def _spans_from_struct(trace: _Trace) -> list[Span]:
                 resources[pid] = entry
         parent = next((ref.spanID or "" for ref in raw.references or () if ref.refType == "CHILD_OF"), "")
         span = _make_span(raw.traceID or trace.traceID or "", raw.spanID or "", raw.operationName or "",
-                          parent or raw.parentSpanID or "", raw.startTime, raw.duration, _tag_map(raw.tags), *entry)
+                          parent or raw.parentSpanID or "", raw.startTime, raw.duration, _tag_map(raw.tags), *entry,
+                          events=_events([_tag_map(log.fields) for log in raw.logs or ()]))
         if span is not None:
             out.append(span)
     return out

@@ -53,20 +53,7 @@ class TracedClient(DelegatingClient):
     async def create(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = (),
                      tool_choice: Any = "auto", json_output: Any = None, extra_create_args: Mapping[str, Any] = {},
                      cancellation_token: CancellationToken | None = None) -> CreateResult:
-        orch = self._orch
-        tokens = count_message_tokens(messages, tools)
-        cap = orch.config.budgets.max_tokens_per_call
-        if tokens > cap:  # the hard per-call budget: leave out the oldest non-system messages
-            kept = list(messages)
-            dropped = 0
-            while tokens > cap and len(kept) > 2:
-                idx = 1 if isinstance(kept[0], SystemMessage) else 0
-                kept.pop(idx)
-                dropped += 1
-                tokens = count_message_tokens(kept, tools)
-            messages = kept
-            orch.trace.emit("state_update", changes={"context_trimmed": f"{self._agent}: {dropped} oldest message(s) "
-                                                                        f"dropped to respect max_tokens_per_call={cap}"}, digest="")
+        messages = self._fit(messages, tools)
         kwargs: dict[str, Any] = {"tools": tools, "cancellation_token": cancellation_token,
                                   "extra_create_args": {**extra_create_args, **call_args(self._inner, self._agent)}}
         if json_output is not None:
@@ -76,15 +63,35 @@ class TracedClient(DelegatingClient):
         synthetic: list[CreateResult] = []
 
         async def once(msgs: Sequence[LLMMessage]) -> CreateResult | None:
-            result, made = await self._once(msgs, tools, kwargs)
+            # a re-asked unusable answer adds messages: the per-call cap holds for it too
+            result, made = await self._once(self._fit(msgs, tools), tools, kwargs)
             if not made:
                 synthetic.append(result)
                 return None
             return result
 
-        tracker = getattr(orch, "unusable", None)  # re-asks an unusable answer once, counts them
+        tracker = getattr(self._orch, "unusable", None)  # re-asks an unusable answer once, counts them
         answer = await tracker.ask(self._agent, messages, tools, once) if tracker else await once(messages)
         return answer if answer is not None else synthetic[-1]
+
+    def _fit(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> Sequence[LLMMessage]:
+        """``messages`` within the hard per-call budget: the oldest non-system messages left
+        out (and the trimming recorded) until the context fits, keeping at least two."""
+        orch = self._orch
+        tokens = count_message_tokens(messages, tools)
+        cap = orch.config.budgets.max_tokens_per_call
+        if tokens <= cap:
+            return messages
+        kept = list(messages)
+        dropped = 0
+        while tokens > cap and len(kept) > 2:
+            idx = 1 if isinstance(kept[0], SystemMessage) else 0
+            kept.pop(idx)
+            dropped += 1
+            tokens = count_message_tokens(kept, tools)
+        orch.trace.emit("state_update", changes={"context_trimmed": f"{self._agent}: {dropped} oldest message(s) "
+                                                                    f"dropped to respect max_tokens_per_call={cap}"}, digest="")
+        return kept
 
     async def _once(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema],
                     kwargs: dict[str, Any]) -> tuple[CreateResult, bool]:

@@ -293,6 +293,9 @@ class Builder:
         name = spec.name
         revision = self.rng.randint(1, 3)
         template = {"metadata": {"labels": _labels(name)}, "spec": {"containers": [container(spec)]}}
+        if name == "flagd":  # the demo's flagd reads its flag file from the flagd-config ConfigMap
+            template["spec"]["volumes"] = [{"name": "config-ro", "configMap": {"name": "flagd-config"}}]
+            template["spec"]["containers"][0]["volumeMounts"] = [{"name": "config-ro", "mountPath": "/etc/flagd"}]
         strat: dict[str, Any] = {"type": strategy}
         if strategy == "RollingUpdate":
             strat["rollingUpdate"] = {"maxSurge": "25%", "maxUnavailable": "25%"}

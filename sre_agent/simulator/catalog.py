@@ -38,6 +38,29 @@ class Node:
     method: str = "POST"
 
 
+#: Which flags the demo's services evaluate, and in which operation (their OpenFeature calls):
+#: (service, rpc method / span name / route) -> canonical flag keys.  Each evaluation is a
+#: ``feature_flag.evaluation`` event on that server span (and, now and then, a log record).
+FLAG_EVALUATIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("ad", "GetAds"): ("adFailure", "adManualGc", "adServiceHighCpu"),
+    ("cart", "EmptyCart"): ("cartFailure",),
+    ("checkout", "PlaceOrder"): ("paymentUnreachable", "kafkaQueueProblems"),
+    ("payment", "Charge"): ("paymentFailure",),
+    ("product-catalog", "GetProduct"): ("productCatalogFailure",),
+    ("recommendation", "ListRecommendations"): ("recommendationCacheFailure",),
+    ("fraud-detection", "orders process"): ("kafkaQueueProblems",),
+    ("frontend-proxy", "/images"): ("imageSlowLoad",),  # the browser's flag call goes through the proxy
+}
+#: Services that evaluate a flag outside any traced request (a log record every minute).
+FLAG_LOG_EVALUATIONS: dict[str, tuple[str, ...]] = {"load-generator": ("loadgeneratorFloodHomepage",)}
+
+
+def flags_evaluated(node: "Node") -> tuple[str, ...]:
+    """The canonical flag keys the server side of ``node`` evaluates."""
+    op = node.attrs.get("rpc.method") or (node.route if node.service == "frontend-proxy" else node.name)
+    return FLAG_EVALUATIONS.get((node.service, op), ())
+
+
 def _grpc(service: str, rpc_service: str, method: str, own: tuple[float, float], children: list[Node] | None = None,
           **attrs: Any) -> Node:
     return Node(service, f"oteldemo.{rpc_service}/{method}", "grpc", own, children or [],

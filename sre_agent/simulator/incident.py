@@ -109,6 +109,18 @@ class Incident:
     onsets: dict[str, int] = field(default_factory=dict)  # service -> first symptom time
     sparse_pods: set[str] = field(default_factory=set)
     extra_alerts: list[tuple[dict[str, str], dict[str, str], int, int]] = field(default_factory=list)
+    #: (time, canonical flag, variant, key as the flag file spells it): a flag's variant from then on
+    flag_variants: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    def flag_variant(self, flag: str, t: int) -> tuple[str, str]:
+        """(key as spelled in the flag file, variant in force at ``t``): "off" until a change."""
+        key, variant = flag, "off"
+        for when, f, v, spelled in sorted(self.flag_variants):
+            if f == flag:
+                key = spelled
+                if when <= t:
+                    variant = v
+        return key, variant
 
     def faults_for(self, callee: str) -> list[CallFault]:
         return [f for f in self.call_faults if f.callee == callee]

@@ -15,8 +15,9 @@ from typing import Any
 
 from .app import NAMESPACE, SERVICES, PodInfo, Topology
 from .applogs import SEVERITY_NUMBER, access_line, error_line, success_line
-from .catalog import FLOW_WEIGHTS, Node, build_flow
+from .catalog import FLAG_LOG_EVALUATIONS, FLOW_WEIGHTS, Node, build_flow, flags_evaluated
 from .clock import MS, NS, rfc3339, ts, ts_seconds
+from .flagevents import EVENT, LOG_EVERY, evaluation_attrs, evaluation_body
 from .incident import CallFault, Incident
 
 #: Latency histogram bucket bounds (ms) of the span-metrics connector.
@@ -65,6 +66,7 @@ class Traffic:
         for f in incident.call_faults:
             self._faults[f.callee].append(f)
         self.lg_pod: PodInfo | None = None
+        self._flag_evals: dict[str, int] = defaultdict(int)  # service -> evaluations (every Nth is logged)
 
     # -- identity ---------------------------------------------------------------------------
     def resource(self, pod: PodInfo) -> str:
@@ -84,13 +86,17 @@ class Traffic:
     # -- rows -------------------------------------------------------------------------------
     def span(self, t: int, trace: str, sid: str, parent: str, name: str, kind: str, pod: PodInfo,
              attrs: dict[str, Any], dur_ns: int, status: str = "Unset", message: str = "",
-             exception: tuple[str, str] | None = None, link: tuple[str, str] | None = None) -> None:
+             exception: tuple[str, str] | None = None, link: tuple[str, str] | None = None,
+             events: list[tuple[str, dict[str, Any]]] | None = None) -> None:
         if pod.service in self.inc.untraced:
             return
         ev_t = ev_n = ev_a = "[]"
+        times, names, ev_attrs = [ts(t)] * len(events or []), [n for n, _ in events or []], [a for _, a in events or []]
         if exception:
-            ev_t, ev_n = str([ts(t + dur_ns)]), "['exception']"
-            ev_a = str([{"exception.type": exception[0], "exception.message": exception[1]}])
+            times, names = times + [ts(t + dur_ns)], names + ["exception"]
+            ev_attrs.append({"exception.type": exception[0], "exception.message": exception[1]})
+        if names:
+            ev_t, ev_n, ev_a = str(times), str(names), str(ev_attrs)
         lt = ls = lst = la = "[]"
         if link:
             lt, ls, lst, la = str([link[0]]), str([link[1]]), "['']", "[{}]"
@@ -101,11 +107,23 @@ class Traffic:
             self.error_spans[pod.service] += 1
 
     def log(self, t: int, pod: PodInfo, severity: str, body: str, trace: str = "", sid: str = "",
-            attrs: dict[str, Any] | None = None) -> None:
+            attrs: dict[str, Any] | None = None, event: str = "") -> None:
         spec = SERVICES[pod.service]
         self.logs.append((t, [ts(t), ts_seconds(t), trace, sid, 1 if trace else 0, severity,
                               SEVERITY_NUMBER.get(severity, 0), pod.service, body, "", self.resource(pod), "",
-                              spec.scope or pod.service, "", "{}", str(attrs or {}), ""]))
+                              spec.scope or pod.service, "", "{}", str(attrs or {}), event]))
+
+    def flag_evaluations(self, flags: tuple[str, ...], pod: PodInfo, t: int, trace: str = "",
+                         sid: str = "") -> list[tuple[str, dict[str, Any]]]:
+        """``feature_flag.evaluation`` span events for ``flags`` evaluated by ``pod`` at ``t`` (the
+        OpenTelemetry semantic conventions); every 20th evaluation of a service is also a log record
+        (OpenFeature's logging hook), so a service without traces still shows what it evaluates."""
+        events = [(EVENT, evaluation_attrs(self.inc, flag, t)) for flag in flags]
+        for _, attrs in events:
+            self._flag_evals[pod.service] += 1
+            if self._flag_evals[pod.service] % LOG_EVERY == 1:
+                self.log(t, pod, "DEBUG", evaluation_body(attrs), trace, sid, attrs, EVENT)
+        return events
 
     def stat(self, service: str, t: int, dur_ns: int, error: bool) -> None:
         self.stats[service].add((t - self.start) // (60 * NS), dur_ns / MS, error)
@@ -222,8 +240,10 @@ class Traffic:
             exc = (fault.exception if fault is not None and fault.exception else "Error", error_msg)
         kind = "Consumer" if node.protocol == "consume" else "Server"
         status = "Error" if error_msg else ("Ok" if svc == "flagd" else "Unset")
+        flags = flags_evaluated(node)
         self.span(s_start, trace, sid, cid, node.name, kind, pod, sattrs, server_ns, status,
-                  error_msg if node.protocol != "http" or svc != "frontend" else "", exc)
+                  error_msg if node.protocol != "http" or svc != "frontend" else "", exc,
+                  events=self.flag_evaluations(flags, pod, s_start, trace, sid) if flags else None)
         self.stat(svc, s_start, server_ns, bool(error_msg))
         self._service_logs(pod, node, s_start + server_ns, trace, sid, error_msg, fault)
         client_ns = server_ns + net_ns
@@ -392,7 +412,13 @@ class Traffic:
 
     # -- extras -----------------------------------------------------------------------------
     def extras(self) -> None:
-        """The incident's lone spans and log lines."""
+        """The incident's lone spans and log lines, and flag evaluations outside requests."""
+        for service, flags in FLAG_LOG_EVALUATIONS.items():
+            for t in range(self.start, self.end, 60 * NS):
+                pod = self.topo.any_pod(service, t)
+                if pod is not None:
+                    for attrs in (evaluation_attrs(self.inc, flag, t) for flag in flags):
+                        self.log(t, pod, "DEBUG", evaluation_body(attrs), attrs=attrs, event=EVENT)
         for s in self.inc.spans:
             pod = self.topo.any_pod(s.service, s.time)
             if pod is None:

@@ -24,7 +24,8 @@ __all__ = ["SPAN_REQUIRED", "SPAN_OPTIONAL", "normalise_status", "normalise_kind
 
 SPAN_REQUIRED = ("Timestamp", "SpanId")
 SPAN_OPTIONAL = ("TraceId", "ParentSpanId", "SpanName", "SpanKind", "ServiceName", "Duration",
-                 "StatusCode", "StatusMessage", "SpanAttributes", "ResourceAttributes")
+                 "StatusCode", "StatusMessage", "SpanAttributes", "ResourceAttributes", "Events.Name",
+                 "Events.Attributes")
 
 _STATUS = {
     "": "Unset", "unset": "Unset", "status_code_unset": "Unset", "0": "Unset",
@@ -60,7 +61,7 @@ def spans_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[Span], int]:
     skipped = 0
     status_cache: dict[str, str] = {}
     kind_cache: dict[str, str] = {}
-    for ts, span_id, trace_id, parent, name, kind, service, dur, status, status_msg, attrs, res in rows:
+    for ts, span_id, trace_id, parent, name, kind, service, dur, status, status_msg, attrs, res, ev_n, ev_a in rows:
         t = parse_timestamp(ts)
         if t is None:
             skipped += 1
@@ -79,6 +80,6 @@ def spans_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[Span], int]:
         if k is None:
             k = kind_cache[kind] = normalise_kind(kind)
         append(Span(t, trace_id, span_id, parent, name, k, service or map_value(res, "service.name"),
-                    d, st, status_msg, attrs, res))
+                    d, st, status_msg, attrs, res, *((ev_n, ev_a) if ev_n not in ("", "[]") else ("", ""))))
     out.sort(key=lambda s: s.start)
     return out, skipped

@@ -58,7 +58,7 @@ class Orchestrator:
         self.config = config
         self.client = client
         self.trace = trace
-        self.analyzer = Analyzer(backend, alerts)
+        self.analyzer = Analyzer(backend, alerts, config.app_profile)
         self.fixes = build_fixes(config.fixes)
         self.tools = {t.name: t for t in all_tools()}
         self.tool_ctx = ToolContext(backend, self.analyzer, config.tools.max_items, config.tools.max_chars)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from .. import flagd
@@ -41,7 +42,11 @@ def m_flagd(ctx: Context, rc: Group) -> None:
         inc.logs.append(LogLine(onset - int(rng.uniform(1, 5) * NS), "flagd", "INFO",
                                 "configuration change (write) for flagSource /etc/flagd/demo.flagd.json", flagd_pod[0].name,
                                 {"component": "sync", "sync": "filepath"}))
+    doc = json.loads(after)
     for flag in flags:
+        spelled = flagd.file_flag_name(doc, flag) or flag
+        spec = doc.get("flags", {}).get(spelled, {})
+        inc.flag_variants.append((onset, flag, str(spec.get("defaultVariant", flagd.failing_variant(spec))), spelled))
         FLAG_MECHANISMS.get(flag, _flag_generic)(ctx, onset)
 
 
