@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .llm.reasoning import service_of
 from .state import IncidentState
 
 #: a candidate nobody confirmed never reports more confidence than this
@@ -34,7 +35,7 @@ MAX_UNVERIFIED_CONFIDENCE = 0.5
 #: how many unverified candidates a diagnosis names at most
 MAX_CANDIDATES = 3
 #: finding signals that are not anomalies (the alerts themselves, plain inventory, healthy checks)
-NOT_ANOMALOUS = frozenset({"alert", "healthy", "exists", "inventory", "ok", "no_anomaly"})  # an alert is the question, not evidence
+NOT_ANOMALOUS = frozenset({"alert", "healthy", "exists", "inventory", "ok", "no_anomaly", "off_alert_path"})  # an alert is the question, not evidence
 
 
 @dataclass
@@ -73,7 +74,9 @@ def unverified_candidates(state: IncidentState, limit: int = MAX_CANDIDATES) -> 
         if f.signal not in signals[f.entity]:
             signals[f.entity].append(f.signal)
         calls.setdefault(f.entity, []).append(item.call_id)
-    for ent, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
+    # a component whose failure cannot reach any alert (llm/reach.py) comes after those that can
+    off = {f.entity.split("/")[-1] for _, f in state.findings() if f.signal == "off_alert_path"}
+    for ent, w in sorted(weights.items(), key=lambda kv: (service_of(kv[0]) in off, -kv[1], kv[0])):
         if any(c.entity == ent for c in out) or w <= 0:
             continue
         out.append(Candidate(ent, "anomalous: " + ", ".join(signals[ent][:3]), _lowered(min(1.0, w)),
