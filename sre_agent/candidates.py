@@ -57,6 +57,8 @@ def _lowered(score: float) -> float:
 def unverified_candidates(state: IncidentState, limit: int = MAX_CANDIDATES) -> list[Candidate]:
     """The ranked candidates to report when no root cause is confirmed (empty without anomaly)."""
     rejected = {h.entity for h in state.hypotheses if h.status == "rejected"} | set(state.ruled_out)
+    # a component whose failure cannot reach any alert (llm/reach.py) comes after those that can
+    off = {f.entity.split("/")[-1] for _, f in state.findings() if f.signal == "off_alert_path"}
     out: list[Candidate] = []
     for h in sorted(state.hypotheses, key=lambda h: (-h.score, h.entity)):
         if h.entity in rejected or h.entity.count("/") != 2:
@@ -74,14 +76,13 @@ def unverified_candidates(state: IncidentState, limit: int = MAX_CANDIDATES) -> 
         if f.signal not in signals[f.entity]:
             signals[f.entity].append(f.signal)
         calls.setdefault(f.entity, []).append(item.call_id)
-    # a component whose failure cannot reach any alert (llm/reach.py) comes after those that can
-    off = {f.entity.split("/")[-1] for _, f in state.findings() if f.signal == "off_alert_path"}
-    for ent, w in sorted(weights.items(), key=lambda kv: (service_of(kv[0]) in off, -kv[1], kv[0])):
+    for ent, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
         if any(c.entity == ent for c in out) or w <= 0:
             continue
         out.append(Candidate(ent, "anomalous: " + ", ".join(signals[ent][:3]), _lowered(min(1.0, w)),
                              "the tools found this component anomalous; no mechanism was confirmed",
                              sorted(set(calls[ent]))[:6]))
+    out.sort(key=lambda c: service_of(c.entity) in off)  # stable: the order above within each group
     return out[:limit]
 
 

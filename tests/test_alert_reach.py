@@ -114,3 +114,15 @@ def test_a_schedule_spawns_its_experiment_again_on_its_cron(tmp_path):
     rows = read_tsv(folder / "k8s_objects_raw.tsv")
     schedules = [o for o in (json.loads(r["Body"]) for r in rows) if o.get("kind") == "Schedule"]
     assert schedules and {o["spec"]["schedule"] for o in schedules} <= {"@every 2m", "@every 3m", "@every 4m", "@every 5m"}
+
+
+def test_one_failing_pod_does_not_explain_namespace_wide_alerts_but_a_change_may():
+    v = View(alerts=[{"key": "k1", "name": "CPUSpend", "subject": "", "namespace": "shop", "active_at": 1000.0,
+                      "namespace_level": True}], namespace="shop", neighbourhood=["cart", "accounting"])
+    hpa = {"entity": "shop/HorizontalPodAutoscaler/cart", "signal": "spec_changed", "weight": 1.0, "time": 900.0,
+           "related": ["shop/Deployment/cart"]}
+    v.calls = [Call("call_1", "get_events", {}, "", [CRASH]), Call("call_2", "recent_changes", {}, "", [hpa])]
+    cands = reasoning.mechanism_candidates(v)
+    assert cands[0]["entity"] == hpa["entity"]
+    ruled = reasoning.unreached(v)
+    assert [r["entity"] for r in ruled] == [CRASH["entity"]] and "namespace-wide" in ruled[0]["reason"]

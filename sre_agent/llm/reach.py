@@ -53,14 +53,24 @@ def unreached(related: list[str], entity: str, off: dict[str, str]) -> str | Non
     return off[sorted(related)[0]] or f"{', '.join(sorted(related)[:3])} is off the alerts' call path"
 
 
-def judge(cands: list[dict[str, Any]], findings: list[dict[str, Any]]) -> None:
+def judge(cands: list[dict[str, Any]], findings: list[dict[str, Any]], alerts: list[dict[str, Any]] = (),
+          failures: frozenset[str] | set[str] = frozenset()) -> None:
     """Demote (in place) the candidates that explain no alert and give them their reason
     (``c["unreached"]``).  A candidate changed together with one that does explain (same kind,
-    same signals, within a minute: one change made to several objects) is judged with it."""
+    same signals, within a minute: one change made to several objects) is judged with it.
+
+    When every alert concerns the namespace as a whole, one failing pod (a candidate whose
+    signals are all ``failures``) explains none of them: a crash loop lowers what the namespace
+    uses, it does not make a namespace-wide trouble."""
     off = off_path(findings)
-    if not off:
+    whole = bool(alerts) and all(a.get("namespace_level") for a in alerts)
+    if not off and not whole:
         return
-    why = {c["entity"]: unreached(c["related"], c["entity"], off) for c in cands}
+    names = ", ".join(sorted({str(a.get("name") or a.get("key", "")) for a in alerts})[:3])
+    why = {c["entity"]: (f"one failing pod does not explain the namespace-wide alerts ({names})"
+                         if whole and c["signals"] and set(c["signals"]) <= set(failures)
+                         and c["entity"].split("/")[1:2] in (["Pod"], ["Deployment"], ["StatefulSet"])
+                         else unreached(c["related"], c["entity"], off)) for c in cands}
     reaching = [c for c in cands if why[c["entity"]] is None]
     for c in cands:
         if why[c["entity"]] is None or any(_siblings(c, r) for r in reaching):

@@ -233,7 +233,7 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
         c["score"] = round(min(c["score"] + 0.05 * min(3, distinct_facts(c["signals"]) - 1), 1.0), 4)
         out.append(c)
     _changes_explain_failures(out)
-    judge(out, view.findings())  # a candidate no alert reaches ranks below (reach.py)
+    judge(out, view.findings(), view.alerts, FAILURE_SIGNALS)  # a candidate no alert reaches ranks below (reach.py)
     out.sort(key=lambda c: (-c["score"], c["entity"]))
     return _prefer_controllers(out, view)
 
