@@ -59,18 +59,27 @@ def judge(cands: list[dict[str, Any]], findings: list[dict[str, Any]], alerts: l
     (``c["unreached"]``).  A candidate changed together with one that does explain (same kind,
     same signals, within a minute: one change made to several objects) is judged with it.
 
-    When every alert concerns the namespace as a whole, one failing pod (a candidate whose
-    signals are all ``failures``) explains none of them: a crash loop lowers what the namespace
-    uses, it does not make a namespace-wide trouble."""
+    An alert on the namespace as a whole is explained by any candidate but one failing pod (a
+    candidate whose signals are all ``failures``): a crash loop lowers what the namespace uses,
+    it does not make a namespace-wide trouble."""
     off = off_path(findings)
-    whole = bool(alerts) and all(a.get("namespace_level") for a in alerts)
+    whole = [a for a in alerts if a.get("namespace_level")]
     if not off and not whole:
         return
-    names = ", ".join(sorted({str(a.get("name") or a.get("key", "")) for a in alerts})[:3])
-    why = {c["entity"]: (f"one failing pod does not explain the namespace-wide alerts ({names})"
-                         if whole and c["signals"] and set(c["signals"]) <= set(failures)
-                         and c["entity"].split("/")[1:2] in (["Pod"], ["Deployment"], ["StatefulSet"])
-                         else unreached(c["related"], c["entity"], off)) for c in cands}
+    names = ", ".join(sorted({str(a.get("name") or a.get("key", "")) for a in whole})[:3])
+    service_alerts = len(whole) < len(alerts)
+    why: dict[str, str | None] = {}
+    for c in cands:
+        failing = bool(c["signals"]) and set(c["signals"]) <= set(failures) and \
+            c["entity"].split("/")[1:2] in (["Pod"], ["Deployment"], ["StatefulSet"])
+        off_reason = unreached(c["related"], c["entity"], off) if service_alerts else "no alert on a service"
+        if off_reason is None or (whole and not failing):
+            why[c["entity"]] = None
+        elif whole:
+            why[c["entity"]] = "; ".join(([off_reason] if service_alerts else [])
+                                         + [f"one failing pod does not explain the namespace-wide alerts ({names})"])
+        else:
+            why[c["entity"]] = off_reason
     reaching = [c for c in cands if why[c["entity"]] is None]
     for c in cands:
         if why[c["entity"]] is None or any(_siblings(c, r) for r in reaching):
