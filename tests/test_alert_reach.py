@@ -126,3 +126,10 @@ def test_one_failing_pod_does_not_explain_namespace_wide_alerts_but_a_change_may
     assert cands[0]["entity"] == hpa["entity"]
     ruled = reasoning.unreached(v)
     assert [r["entity"] for r in ruled] == [CRASH["entity"]] and "namespace-wide" in ruled[0]["reason"]
+
+
+def test_nothing_is_judged_without_an_alert_in_view():
+    """A trimmed transcript may hold no alert: a candidate is then never demoted for explaining none."""
+    view = _view(CRASH, FLAG, OFF)
+    view.alerts = []
+    assert all("unreached" not in c for c in reasoning.mechanism_candidates(view))

@@ -250,9 +250,9 @@ class Analyzer:
         names = ", ".join(alerting[:4])
         out = {}
         for s in sorted(ta.services - reach):
+            if self.sync_reach(s) & set(alerting):
+                continue  # upstream of an alerting service: the traffic it sends (a load source, a flood) reaches it
             callers = self.callers(s)
-            if not callers and set(self.sync_callees(s)) & reach:
-                continue  # an entry point (a load source) calling into the path acts on it
             producers = [c for c in callers if (c, s) in ta.async_edges]
             if producers and len(producers) == len(callers):
                 out[s] = f"{s} is reached only by messages (from {', '.join(producers[:3])}); its failure does not reach {names}"

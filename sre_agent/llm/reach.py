@@ -64,8 +64,8 @@ def judge(cands: list[dict[str, Any]], findings: list[dict[str, Any]], alerts: l
     it does not make a namespace-wide trouble."""
     off = off_path(findings)
     whole = [a for a in alerts if a.get("namespace_level")]
-    if not off and not whole:
-        return
+    if not alerts or (not off and not whole):
+        return  # no alert in view (a trimmed transcript): nothing to judge against
     names = ", ".join(sorted({str(a.get("name") or a.get("key", "")) for a in whole})[:3])
     service_alerts = len(whole) < len(alerts)
     why: dict[str, str | None] = {}
