@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .llm.reasoning import service_of
 from .state import IncidentState
 
 #: a candidate nobody confirmed never reports more confidence than this
@@ -34,7 +35,7 @@ MAX_UNVERIFIED_CONFIDENCE = 0.5
 #: how many unverified candidates a diagnosis names at most
 MAX_CANDIDATES = 3
 #: finding signals that are not anomalies (the alerts themselves, plain inventory, healthy checks)
-NOT_ANOMALOUS = frozenset({"alert", "healthy", "exists", "inventory", "ok", "no_anomaly"})  # an alert is the question, not evidence
+NOT_ANOMALOUS = frozenset({"alert", "healthy", "exists", "inventory", "ok", "no_anomaly", "off_alert_path"})  # an alert is the question, not evidence
 
 
 @dataclass
@@ -56,6 +57,8 @@ def _lowered(score: float) -> float:
 def unverified_candidates(state: IncidentState, limit: int = MAX_CANDIDATES) -> list[Candidate]:
     """The ranked candidates to report when no root cause is confirmed (empty without anomaly)."""
     rejected = {h.entity for h in state.hypotheses if h.status == "rejected"} | set(state.ruled_out)
+    # a component whose failure cannot reach any alert (llm/reach.py) comes after those that can
+    off = {f.entity.split("/")[-1] for _, f in state.findings() if f.signal == "off_alert_path"}
     out: list[Candidate] = []
     for h in sorted(state.hypotheses, key=lambda h: (-h.score, h.entity)):
         if h.entity in rejected or h.entity.count("/") != 2:
@@ -79,6 +82,7 @@ def unverified_candidates(state: IncidentState, limit: int = MAX_CANDIDATES) -> 
         out.append(Candidate(ent, "anomalous: " + ", ".join(signals[ent][:3]), _lowered(min(1.0, w)),
                              "the tools found this component anomalous; no mechanism was confirmed",
                              sorted(set(calls[ent]))[:6]))
+    out.sort(key=lambda c: service_of(c.entity) in off)  # stable: the order above within each group
     return out[:limit]
 
 

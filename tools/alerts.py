@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from sre_agent.analysis.traces import OFF_PATH_SIGNAL
 from sre_agent.state import Finding
 
 from .base import Tool, ToolContext, ToolOutput
@@ -23,6 +24,9 @@ def get_alerts(ctx: ToolContext, args: NoArgs) -> ToolOutput:
         rows.append({"alert": a.name, "entity": entity, "labels": a.labels, "active_at": a.active_at,
                      "description": a.annotations.get("description", "") or a.annotations.get("summary", "")})
         findings.append(Finding(entity=entity, signal="alert", weight=0.3, detail=a.name, time=a.active_at))
+    # call direction (not anomalies): the services whose failure cannot show on an alerting service
+    findings += [Finding(entity=an.resolve(s), signal=OFF_PATH_SIGNAL, weight=0.0, detail=why)
+                 for s, why in an.off_alert_path().items()]
     return ToolOutput(summary=f"{len(rows)} alert(s) firing on {', '.join(sorted({r['entity'] for r in rows})) or 'nothing'}",
                       findings=findings, data={"alerts": rows, "alerting_services": an.alert_services})
 

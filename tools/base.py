@@ -158,7 +158,7 @@ def render_output(call_id: str, tool: str, out: ToolOutput, max_items: int, max_
 
 def _shrink(data: Any) -> Any:
     if isinstance(data, list):
-        if len(data) <= 1:
+        if len(data) <= 1 or (len(data) == 2 and str(data[-1]).startswith("… ")):  # [x, "… 1 more"] is as short as it gets
             return None
         keep = len(data) // 2
         return data[:keep] + [f"… {len(data) - keep} more"]
@@ -170,7 +170,8 @@ def _shrink(data: Any) -> Any:
         out = dict(data)
         if shrunk is None:
             out.pop(biggest)
-            out[f"{biggest}_omitted"] = "… omitted to fit"
+            if not biggest.endswith("_omitted"):  # a marker itself is dropped, never re-marked (that never ends)
+                out[f"{biggest}_omitted"] = "… omitted to fit"
         else:
             out[biggest] = shrunk
         return out or None

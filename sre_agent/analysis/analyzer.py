@@ -267,6 +267,43 @@ class Analyzer:
             frontier = nxt
         return seen
 
+    def sync_callees(self, service: str) -> list[str]:
+        """The callees ``service`` waits for: a message consumer is not one (its failure stays its own)."""
+        hinted = self.profile.callees(service) if self.profile else []  # a profile's calls; its consumers are apart
+        dynamic = self.traces.sync_callees(service) if self.traces else []
+        return sorted(set(hinted) | set(dynamic))
+
+    def sync_reach(self, service: str, depth: int = 8) -> set[str]:
+        """``service`` and every service it reaches through synchronous calls: the services whose
+        failure can show (as errors or latency) on ``service``."""
+        seen = {service}
+        frontier = [service]
+        for _ in range(depth):
+            frontier = [c for s in frontier for c in self.sync_callees(s) if c not in seen]
+            seen |= set(frontier)
+        return seen
+
+    def off_alert_path(self) -> dict[str, str]:
+        """Traced service -> why its failure cannot show on any alerting service: no alerting
+        service reaches it through synchronous calls (a message consumer is reached only by its
+        producers' messages), and it is no entry point sending traffic onto their path."""
+        ta, alerting = self.traces, self.alert_services
+        if ta is None or not alerting:
+            return {}
+        reach = {r for s in alerting for r in self.sync_reach(s)}
+        names = ", ".join(alerting[:4])
+        out = {}
+        for s in sorted(ta.services - reach):
+            if self.sync_reach(s) & set(alerting):
+                continue  # upstream of an alerting service: the traffic it sends (a load source, a flood) reaches it
+            callers = self.callers(s)
+            producers = [c for c in callers if (c, s) in ta.async_edges]
+            if producers and len(producers) == len(callers):
+                out[s] = f"{s} is reached only by messages (from {', '.join(producers[:3])}); its failure does not reach {names}"
+            else:
+                out[s] = f"{s} is not called, directly or through others, by {names}; its failure does not reach them"
+        return out
+
     @cached_property
     def alert_services(self) -> list[str]:
         out = []

@@ -20,6 +20,11 @@ _PEER_RE = re.compile(
 )
 
 
+#: the finding signal (weight 0, not an anomaly) that says a service's failure cannot reach the
+#: alerting services: none of them calls it, directly or through others (see llm/reach.py)
+OFF_PATH_SIGNAL = "off_alert_path"
+
+
 def peer_of(span: Span) -> str:
     """The remote side a client/producer span talks to, from its attributes ('' if unknown).
 
@@ -98,6 +103,9 @@ class TraceAnalysis:
     first_error: dict[str, float]
     services: set[str]
     span_count: int
+    #: caller -> callee pairs seen only as a message handed over (Producer -> Consumer): a failure of
+    #: the consumer does not travel back to the producer or its callers
+    async_edges: frozenset[tuple[str, str]] = frozenset()
 
     def is_anomalous(self, service: str) -> bool:
         inc = self.incident.get(service)
@@ -119,6 +127,22 @@ class TraceAnalysis:
 
     def callers(self, service: str) -> list[str]:
         return sorted({a for (a, c) in self.edges if c == service} | {a for (a, c) in self.baseline_edges if c == service})
+
+    def sync_callees(self, service: str) -> list[str]:
+        """The callees ``service`` waits for (message consumers left out)."""
+        return [c for c in self.callees(service) if (service, c) not in self.async_edges]
+
+
+def is_messaging(span: Span) -> bool:
+    """A span that hands a message over or picks one up (its failure does not reach the sender).
+
+    >>> is_messaging(Span(0.0, "t", "s", "p", "orders process", "Consumer", "accounting", 1))
+    True
+    >>> is_messaging(Span(0.0, "t", "s", "p", "GET /", "Server", "cart", 1, attributes_text="{'http.method': 'GET'}"))
+    False
+    """
+    return span.kind in ("Consumer", "SPAN_KIND_CONSUMER") or "'messaging.operation': 'process'" in (span.attributes_text or "") \
+        or "'messaging.operation': 'receive'" in (span.attributes_text or "")
 
 
 def _count_call(edges: dict[tuple[str, str], EdgeStats], key: tuple[str, str], span: Span) -> None:
@@ -161,10 +185,13 @@ def analyse_spans(spans: Iterable[Span], onset: float) -> TraceAnalysis:
             error_list.append(s)
     edges: dict[tuple[str, str], EdgeStats] = defaultdict(EdgeStats)
     baseline_edges: dict[tuple[str, str], EdgeStats] = defaultdict(EdgeStats)
+    async_pairs: set[tuple[str, str]] = set()
+    sync_pairs: set[tuple[str, str]] = set()
     for s in by_id.values():
         parent = by_id.get(s.parent_span_id) if s.parent_span_id else None
         if parent is not None and parent.service != s.service:
             _count_call(edges if s.start >= onset else baseline_edges, (parent.service, s.service), s)
+            (async_pairs if is_messaging(s) else sync_pairs).add((parent.service, s.service))
         elif s.kind in ("Client", "Producer", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER") and s.span_id not in has_child:
             peer = peer_of(s)
             if peer and peer != s.service:
@@ -193,5 +220,5 @@ def analyse_spans(spans: Iterable[Span], onset: float) -> TraceAnalysis:
         onset=onset, baseline=dict(baseline), incident=dict(incident), edges=dict(edges),
         baseline_edges=dict(baseline_edges), origins=origins, origin_peers=origin_peers,
         origin_messages=dict(origin_messages), error_spans=error_spans, first_error=first_error,
-        services=services, span_count=n,
+        services=services, span_count=n, async_edges=frozenset(async_pairs - sync_pairs),
     )

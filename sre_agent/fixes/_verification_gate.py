@@ -47,7 +47,7 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     alerting = an.alert_services
     upstream = True
     if alerting and kind != "Namespace":
-        reach = set(an.downstream(alerting)) | {c for s in alerting for c in an.callers(s)}
+        reach = {r for s in alerting for r in an.sync_reach(s)} | {c for s in alerting for c in an.callers(s)}
         upstream = bool(related & reach)
     if kind == "Namespace":
         anomaly_calls = anomaly_calls or sorted({e.call_id for e in orch.state.evidence})[:3]
@@ -65,7 +65,7 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
 SYMPTOM_CHECK = True
 #: signals an entity shows when something it depends on fails: they alone do not make a root cause
 SYMPTOM_SIGNALS = {"error_rate", "latency", "failing_callee", "slow_callee", "error_logs", "connection_errors",
-                   "unreachable_peer", "metric_anomaly", "alert"}
+                   "unreachable_peer", "metric_anomaly", "alert", "off_alert_path"}
 _DEPENDENCY_SIGNALS = ("failing_callee", "slow_callee", "unreachable_peer")
 
 

@@ -25,8 +25,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .reach import GRAPH_SIGNALS
 from .reasoning import View, service_scores, svc
 
+#: finding signals that are no anomaly of the service's own (the alert itself, its call direction)
+NOT_OWN = frozenset({"alert"}) | GRAPH_SIGNALS
 #: an off-chain service this anomalous is reported as an independent anomaly
 INDEPENDENT = 0.5
 
@@ -50,7 +53,7 @@ def rule_out_reasons(view: View, propagation: list[dict[str, str]], alerts: list
         reached = ", ".join(names[:4]) + (f" +{len(names) - 4}" if len(names) > 4 else "") if names else "nothing"
         parts = [f"{s} is not on the propagation chain (it reaches {reached})"]
         own = [(f["signal"], f["call_id"]) for f in view.findings()
-               if svc(f.get("entity", "")) == s and f.get("signal") != "alert"]
+               if svc(f.get("entity", "")) == s and f.get("signal") not in NOT_OWN]
         score = scores.get(s, 0.0)
         if own:
             sigs = sorted({sig for sig, _ in own})

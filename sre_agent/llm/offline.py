@@ -268,6 +268,8 @@ class OfflineReasoner(ChatCompletionClient):
             return "VERDICTS\n" + json.dumps({"verdicts": reasoning.verify(view, claims)}, sort_keys=True)
         ended = distractors(view)  # trouble over before the onset: not a cause (timing.py)
         view.ruled_out = view.ruled_out + [d["entity"] for d in ended if d["entity"] not in view.ruled_out]
+        ended += reasoning.unreached(view)  # no alert reaches them: not a cause either (reach.py)
+        view.ruled_out = view.ruled_out + [d["entity"] for d in ended if d["entity"] not in view.ruled_out]
         out = reasoning.plan(view)
         if ended:
             out["ruled_out_candidates"] = [{"entity": d["entity"], "reason": d["reason"]} for d in ended[:10]]

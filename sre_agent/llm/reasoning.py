@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .reach import judge
 from .state_signals import STATE_ANOMALIES, STATE_CHANGES, STATE_FAILURES, STATE_MECHANISMS, distinct_facts
 
 ANOMALY_SIGNALS = {
@@ -135,14 +136,46 @@ def service_scores(view: View) -> dict[str, float]:
     return scores
 
 
+#: the characters Kubernetes draws generated name suffixes from (no vowels, no 0, 1, 3)
+_SUFFIX_CHARS = set("bcdfghjklmnpqrstvwxz2456789")
+
+
+def _generated(part: str, lengths: tuple[int, ...]) -> bool:
+    return len(part) in lengths and set(part) <= _SUFFIX_CHARS
+
+
 def _pod_service(pod_entity: str) -> str:
-    name = svc(pod_entity)
-    parts = name.split("-")
-    while len(parts) > 1 and any(ch.isdigit() for ch in parts[-1]) or (len(parts) > 1 and len(parts[-1]) == 5):
+    """The workload a pod name belongs to: ``<name>-<template hash>-<5>``, ``<name>-<ordinal>``.
+
+    >>> _pod_service("ns/Pod/fraud-detection-bcdfghjkl-zh5tl"), _pod_service("ns/Pod/valkey-cart-8cdxn9wws-g6cw4")
+    ('fraud-detection', 'valkey-cart')
+    >>> _pod_service("ns/Pod/kafka-0"), _pod_service("ns/Pod/load-generator-6d4f9b7c5d-x2x9z")
+    ('kafka', 'load-generator')
+    """
+    parts = svc(pod_entity).split("-")
+    if len(parts) > 1 and (parts[-1].isdigit() or _generated(parts[-1], (5,))):
         parts = parts[:-1]
-        if len(parts) <= 1:
-            break
+        if len(parts) > 1 and _generated(parts[-1], (6, 7, 8, 9, 10)):
+            parts = parts[:-1]
+    while len(parts) > 1 and any(ch.isdigit() for ch in parts[-1]) and len(parts[-1]) >= 5:
+        parts = parts[:-1]
     return "-".join(parts)
+
+
+def service_of(entity: str) -> str:
+    """The service an entity belongs to: a pod's or ReplicaSet's workload, never the generated
+    name itself (a ReplicaSet ``cart-5d8f7b9c4`` is ``cart``), else the object's name.
+
+    >>> service_of("ns/ReplicaSet/fraud-detection-5p6ms4n8b"), service_of("ns/Deployment/cart"), service_of("cart")
+    ('fraud-detection', 'cart', 'cart')
+    """
+    kind = _kind(entity)
+    if kind == "Pod":
+        return _pod_service(entity)
+    if kind == "ReplicaSet":
+        parts = svc(entity).split("-")
+        return "-".join(parts[:-1]) if len(parts) > 1 and _generated(parts[-1], (6, 7, 8, 9, 10)) else svc(entity)
+    return svc(entity)
 
 
 def mechanism_candidates(view: View) -> list[dict[str, Any]]:
@@ -158,7 +191,7 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
         if sig not in MECHANISM_SIGNALS:
             continue
         ent = f["entity"]
-        related = [svc(r) if _kind(r) != "Pod" else _pod_service(r) for r in f.get("related", [])]
+        related = [service_of(r) for r in f.get("related", [])]
         if _kind(ent) == "Pod":
             related.append(_pod_service(ent))
         elif _kind(ent) in ("Service", "Deployment", "StatefulSet"):
@@ -200,6 +233,7 @@ def mechanism_candidates(view: View) -> list[dict[str, Any]]:
         c["score"] = round(min(c["score"] + 0.05 * min(3, distinct_facts(c["signals"]) - 1), 1.0), 4)
         out.append(c)
     _changes_explain_failures(out)
+    judge(out, view.findings(), view.alerts, FAILURE_SIGNALS)  # a candidate no alert reaches ranks below (reach.py)
     out.sort(key=lambda c: (-c["score"], c["entity"]))
     return _prefer_controllers(out, view)
 
@@ -245,6 +279,15 @@ def _prefer_controllers(cands: list[dict[str, Any]], view: View) -> list[dict[st
                 c["child_of"] = sch["entity"]
     cands.sort(key=lambda c: (-c["score"], c["entity"]))
     return cands
+
+
+def unreached(view: View) -> list[dict[str, str]]:
+    """Candidates that explain no alert (reach.py), to rule out with their reason, when another
+    candidate does explain the alerts; none otherwise (then they only rank lower)."""
+    cands = [c for c in mechanism_candidates(view) if c["score"] >= 0.2 or c.get("unreached")]
+    if not any(not c.get("unreached") and c["score"] >= 0.2 for c in cands):
+        return []
+    return [{"entity": c["entity"], "reason": c["unreached"]} for c in cands if c.get("unreached")]
 
 
 def deepest_anomalous(view: View) -> list[tuple[str, float]]:
@@ -299,7 +342,8 @@ def hypotheses(view: View) -> list[dict[str, Any]]:
         if c["score"] < 0.2:
             continue
         out.append({"entity": c["entity"], "mechanism": "+".join(c["signals"]), "score": c["score"],
-                    "evidence": c["evidence"][:6], "related": c["related"], "reason": _reason(c), "owners": c["owners"]})
+                    "evidence": c["evidence"][:6], "related": c["related"], "reason": c.get("unreached") or _reason(c),
+                    "owners": c["owners"]})
     if not out or out[0]["score"] < 0.35:
         # no mechanism stands out: blame the deepest anomalous component itself
         for s, v in [(s, v) for s, v in deepest_anomalous(view) if f"{view.namespace}/Deployment/{s}" not in view.ruled_out][:1]:
@@ -387,7 +431,7 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # what the claim acts on, from the evidence itself (a claim's own 'related' may be missing)
         related = set(claim.get("related", [])) | {svc(ent)}
         for f in own:
-            related |= {_pod_service(r) if _kind(r) == "Pod" else svc(r) for r in f.get("related", [])}
+            related |= {service_of(r) for r in f.get("related", [])}
         upstream = (not alerting) or bool(related & (set(scores) | alerting)) or svc(ent) in scores or _kind(ent) == "Namespace"
         checks = [
             {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own}, key=_call_order)[:4]},

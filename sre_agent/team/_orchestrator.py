@@ -489,8 +489,8 @@ class Orchestrator:
                 if not service or kind in ("Namespace", "HorizontalPodAutoscaler"):
                     ok = True
                 else:
-                    ok = service in related or bool(set(an.downstream([service])) & related) or any(
-                        service in an.callers(r) for r in related)
+                    # errors travel to callers along synchronous calls, never back up a message queue
+                    ok = bool(an.sync_reach(service) & related)
                 if ok:
                     a.explained = True
                     a.explanation = f"{h.entity} ({h.mechanism}) reaches {service or 'the namespace'}"
