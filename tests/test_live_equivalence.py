@@ -222,11 +222,12 @@ def test_tools_give_the_same_answers(scenario):
     assert {k[1] for k in describe} == {json.dumps({"entity": e}) for e in
                                          ("otel-demo/Service/quote", "quote", "otel-demo/Deployment/quote",
                                           "otel-demo/ConfigMap/otel-demo-grafana-dashboards")}
-    # recent_changes: the same ConfigMap data change, and nothing else
+    # recent_changes: live misses only what needs an earlier dump (a ConfigMap's data, a spec
+    # changed between two dumps; what live still sees without history, e.g. a rollout's new
+    # ReplicaSet, it reports like the snapshot; which distractor edits a scenario drew depends on its seed)
     for key in [k for k in differing if k[0] == "recent_changes"]:
-        assert [(f.entity, f.signal) for f in want[key].findings] == \
-            [("otel-demo/ConfigMap/otel-demo-grafana-dashboards", "data_changed")]
-        assert got[key].findings == [] and got[key].summary.startswith("0 object change(s) and 0 unhealthy pod(s)")
+        w, g = ({(f.entity, f.signal) for f in x[key].findings} for x in (want, got))
+        assert g <= w and {sig for _, sig in w - g} <= {"data_changed", "spec_changed"}, (sorted(w), sorted(g))
     # search_logs: a multi-line record (a stack trace) is one pod-log line per line live, so the
     # example is the record's first line; counts, templates and findings are equal
     logs = {k for k in differing if k[0] == "search_logs"}

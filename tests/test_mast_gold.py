@@ -242,7 +242,8 @@ def test_judge_subset_asks_only_for_that_half(gold, tmp_path: Path) -> None:
     with ModelServer(faults=FaultPlan(rates={"5xx": 1.0})) as server:
         cfg = tmp_path / "judge.yaml"
         cfg.write_text(f"model:\n  kind: openai\n  openai:\n    model: judge\n    base_url: {server.base_url}\n"
-                       "    api_key_env: ''\n    max_retries: 0\n", encoding="utf-8")
+                       "    api_key_env: ''\n    max_retries: 0\n    model_info: {vision: false, function_calling: false, json_output: false,"
+                       " structured_output: false, family: unknown}\n", encoding="utf-8")
         assert gold_main(["judge", str(out), "--config", str(cfg), "--subset", "held-out"]) == 0
     got = {r["id"] for r in map(json.loads, (out / "labels" / "judge.jsonl").read_text().splitlines())}
     assert got == {t for t in ids.values() if t[0] in "89abcdef"}

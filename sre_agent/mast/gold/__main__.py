@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -69,16 +70,20 @@ def _judge(folder: Path, config: Path, max_trace_chars: int = 60000, resume: boo
     done = read_labels(path, human=False) if resume and path.exists() else {}
     rows = [done[t] for t in sorted(done) if t in manifest]
     todo = [t for t in sorted(manifest) if t not in done and in_subset(t, subset)]
-    for tid in tqdm(todo, desc="judge", unit="trace", disable=None):
-        try:
-            ann = annotator.annotate(read_gold_trace(folder, tid))
-            row = GoldLabels(id=tid, labeller="llm-judge", labels=ann.labels, task_completion=ann.task_completion,
-                             reasons=dict(ann.notes))
-        except Exception as exc:  # noqa: BLE001 - an endpoint error leaves this trace undetermined, the rest go on
-            row = GoldLabels(id=tid, labeller="llm-judge", labels={m: None for m in MODE_IDS},
-                             reasons={"error": f"judge call failed: {exc.__class__.__name__}: {str(exc)[:200]}"})
-        rows.append(row)
-        write_labels(path, sorted(rows, key=lambda r: r.id))  # after every trace: an interrupted run loses nothing
+
+    async def judge_all() -> None:  # one event loop for every call: the client's connections belong to it
+        for tid in tqdm(todo, desc="judge", unit="trace", disable=None):
+            try:
+                ann = await annotator.aannotate(read_gold_trace(folder, tid))
+                row = GoldLabels(id=tid, labeller="llm-judge", labels=ann.labels, task_completion=ann.task_completion,
+                                 reasons=dict(ann.notes))
+            except Exception as exc:  # noqa: BLE001 - an endpoint error leaves this trace undetermined, the rest go on
+                row = GoldLabels(id=tid, labeller="llm-judge", labels={m: None for m in MODE_IDS},
+                                 reasons={"error": f"judge call failed: {exc.__class__.__name__}: {str(exc)[:200]}"})
+            rows.append(row)
+            write_labels(path, sorted(rows, key=lambda r: r.id))  # after every trace: an interrupted run loses nothing
+
+    asyncio.run(judge_all())
     write_labels(path, sorted(rows, key=lambda r: r.id))
     return path
 
