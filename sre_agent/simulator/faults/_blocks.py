@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any
 
 from ..app import NAMESPACE, SERVICES, PodInfo
 from ..clock import NS, rfc3339
 from ..incident import ResourceCurve
-from ..names import k8s_suffix, replicaset_name
+from ..names import replicaset_name
 from ._context import Context
 
 
@@ -22,21 +21,12 @@ def pod_ref_events(ctx: Context, pod: PodInfo, items: list[tuple[list[int], str,
 
 def chaos(ctx: Context, kind: str, name: str, targets: list[str], spec: dict[str, Any], t: int,
           schedule: str | None = None) -> None:
-    """A Chaos Mesh experiment: its object (dumped only on request) and its controller's events.
-
-    Spawned by a ``schedule``, the experiment comes back on the Schedule's cron (``@every 2m`` to
-    ``@every 5m``, seeded) until the recording ends: each period a ``Spawned`` event on the
-    Schedule and the new experiment's own events, so a recording that starts after the fault
-    still sees the Schedule at work."""
+    """A Chaos Mesh experiment: its object (dumped only on request) and its controller's events."""
     pods = [p for s in targets for p in ctx.pods(s, t)]
     selector = {"namespaces": [NAMESPACE], "labelSelectors": {"app.kubernetes.io/name": targets[0]}} if targets else {}
-    period = 0
-    # the cron draws from their own stream, so the rest of the scenario stays what it was
-    cron_rng = random.Random(f"{schedule}:{t}")
     if schedule and not ctx.cluster.has("Schedule", "chaos-mesh", schedule):
-        period = cron_rng.randint(2, 5) * 60
         ctx.cluster.add("Schedule", "chaos-mesh", schedule, t - 2 * NS, {"annotations": {"experiment.chaos-mesh.org/pause": "false"}},
-                        {"schedule": f"@every {period // 60}m", "type": kind, "historyLimit": 1, "concurrencyPolicy": "Allow",
+                        {"schedule": "@every 30m", "type": kind, "historyLimit": 1, "concurrencyPolicy": "Forbid",
                          CHAOS_FIELD.get(kind, "podChaos"): {"selector": selector, **spec}},
                         {"lastScheduleTime": rfc3339(t), "active": [{"kind": kind, "name": name, "namespace": "chaos-mesh"}]})
         ctx.events.emit([t], "Schedule", "chaos-mesh", schedule, "Spawned", f"Create new object: {name}",
@@ -49,20 +39,8 @@ def chaos(ctx: Context, kind: str, name: str, targets: list[str], spec: dict[str
                             {"id": f"{NAMESPACE}/{p.name}", "phase": "Injected", "injectedCount": 1, "recoveredCount": 0}
                             for p in pods]},
                          "conditions": [{"type": "AllInjected", "status": "True"}, {"type": "Selected", "status": "True"}]})
-    _experiment_events(ctx, kind, name, pods, t, ctx.rng)
-    t_next = t + period * NS
-    while period and schedule and t_next < ctx.end:  # the cron spawns it again, under a generated name
-        again = f"{schedule}-{k8s_suffix(cron_rng, 5)}"
-        ctx.events.emit([t_next], "Schedule", "chaos-mesh", schedule, "Spawned", f"Create new object: {again}",
-                        component="schedule-cron")
-        _experiment_events(ctx, kind, again, pods, t_next, cron_rng)
-        t_next += period * NS
-
-
-def _experiment_events(ctx: Context, kind: str, name: str, pods: list[PodInfo], t: int, rng: random.Random) -> None:
-    """The controller's events of one experiment started at ``t``: finalizer, start, one apply per pod."""
     ev = ctx.events
-    t1 = t + int(rng.uniform(0.05, 0.4) * NS)
+    t1 = t + int(ctx.rng.uniform(0.05, 0.4) * NS)
     ev.emit([t1], kind, "chaos-mesh", name, "FinalizerInited", "Finalizer has been inited", component="initFinalizers")
     ev.emit([t1 + 20_000_000], kind, "chaos-mesh", name, "Updated", "Successfully update finalizer of resource", component="initFinalizers")
     ev.emit([t1 + 60_000_000], kind, "chaos-mesh", name, "Started", "Experiment has started", component="desiredphase")
