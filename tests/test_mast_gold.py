@@ -172,6 +172,22 @@ def test_the_subsets_split_traces_by_the_first_hex_digit_of_their_id(gold) -> No
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
+def _judge_config(folder: Path, base_url: str, key_env: str = "") -> Path:
+    """A run config whose model profile points the LLM judge at ``base_url`` (no retries)."""
+    cfg = folder / "judge.yaml"
+    cfg.write_text(f"""model:
+  kind: openai
+  openai:
+    model: judge
+    base_url: {base_url}
+    api_key_env: "{key_env}"
+    timeout_seconds: 120
+    max_retries: 0
+    model_info: {{vision: false, function_calling: false, json_output: false, structured_output: false, family: unknown}}
+""", encoding="utf-8")
+    return cfg
+
+
 def test_judge_over_a_failing_endpoint_leaves_traces_undetermined_and_goes_on(gold, tmp_path: Path, capsys,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Every judge call answered 5xx: exit 0, one judge line per trace, every mode undetermined
@@ -180,17 +196,7 @@ def test_judge_over_a_failing_endpoint_leaves_traces_undetermined_and_goes_on(go
 
     out, ids = gold
     with ModelServer(faults=FaultPlan(rates={"5xx": 1.0})) as server:
-        cfg = tmp_path / "judge.yaml"
-        cfg.write_text(f"""model:
-  kind: openai
-  openai:
-    model: judge
-    base_url: {server.base_url}
-    api_key_env: SRE_AGENT_GOLD_TEST_KEY
-    timeout_seconds: 120
-    max_retries: 0
-    model_info: {{vision: false, function_calling: false, json_output: false, structured_output: false, family: unknown}}
-""", encoding="utf-8")
+        cfg = _judge_config(tmp_path, server.base_url, "SRE_AGENT_GOLD_TEST_KEY")
         monkeypatch.setenv("SRE_AGENT_GOLD_TEST_KEY", "x")
         code = gold_main(["judge", str(out), "--config", str(cfg), "--max-trace-chars", "4000"])
         served = server.served_faults.get("5xx", 0)
@@ -216,17 +222,7 @@ def test_judge_resume_keeps_what_is_judged_and_asks_only_for_the_rest(gold, tmp_
     keep = ids["t1"]
     write_labels(out / "labels" / "judge.jsonl", [_row(keep, "llm-judge", {"1.3": "kept"})])
     with ModelServer(faults=FaultPlan(rates={"5xx": 1.0})) as server:
-        cfg = tmp_path / "judge.yaml"
-        cfg.write_text(f"""model:
-  kind: openai
-  openai:
-    model: judge
-    base_url: {server.base_url}
-    api_key_env: ""
-    timeout_seconds: 120
-    max_retries: 0
-    model_info: {{vision: false, function_calling: false, json_output: false, structured_output: false, family: unknown}}
-""", encoding="utf-8")
+        cfg = _judge_config(tmp_path, server.base_url)
         code = gold_main(["judge", str(out), "--config", str(cfg), "--resume"])
         served = server.served_faults.get("5xx", 0)
     assert code == 0
@@ -240,10 +236,7 @@ def test_judge_subset_asks_only_for_that_half(gold, tmp_path: Path) -> None:
 
     out, ids = gold
     with ModelServer(faults=FaultPlan(rates={"5xx": 1.0})) as server:
-        cfg = tmp_path / "judge.yaml"
-        cfg.write_text(f"model:\n  kind: openai\n  openai:\n    model: judge\n    base_url: {server.base_url}\n"
-                       "    api_key_env: ''\n    max_retries: 0\n    model_info: {vision: false, function_calling: false, json_output: false,"
-                       " structured_output: false, family: unknown}\n", encoding="utf-8")
+        cfg = _judge_config(tmp_path, server.base_url)
         assert gold_main(["judge", str(out), "--config", str(cfg), "--subset", "held-out"]) == 0
     got = {r["id"] for r in map(json.loads, (out / "labels" / "judge.jsonl").read_text().splitlines())}
     assert got == {t for t in ids.values() if t[0] in "89abcdef"}
