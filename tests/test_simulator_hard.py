@@ -41,11 +41,18 @@ def test_parse_switches_rejects_unknown_names():
 
 @pytest.mark.parametrize("name", ["Scenario-7", "Scenario-27"])
 def test_no_prefault_dump_has_no_object_version_before_the_fault(tmp_path, name):
-    rep = run(GT_DIR / f"{name}.yaml", tmp_path, seed=3, scale=SMALL, hard=("no-prefault-dump",))
+    rep = run(GT_DIR / f"{name}.yaml", tmp_path / "late", seed=3, scale=SMALL, hard=("no-prefault-dump", "late-event-watch"))
     rows = read_tsv(rep.folder / "k8s_objects_raw.tsv")
     assert rows and min(ns_of(r["Timestamp"]) for r in rows) > rep.fault_start
     events = read_tsv(rep.folder / "k8s_events_raw.tsv")
     assert all(ns_of(r["Timestamp"]) >= rep.record_start for r in events)
+    # Without late-event-watch the same late dumps come with the event watch that ran all along.
+    dumps_only = run(GT_DIR / f"{name}.yaml", tmp_path / "dumps", seed=3, scale=SMALL, hard=("no-prefault-dump",))
+    early = [r for r in read_tsv(dumps_only.folder / "k8s_events_raw.tsv") if ns_of(r["Timestamp"]) < dumps_only.record_start]
+    assert read_tsv(dumps_only.folder / "k8s_objects_raw.tsv") == rows
+    assert len(read_tsv(dumps_only.folder / "k8s_events_raw.tsv")) == len(events) + len(early)
+    if name == "Scenario-27":  # the Schedule's spawn and the experiment's start happen before the dumps
+        assert {json.loads(r["Body"])["object"]["reason"] for r in early} >= {"Spawned", "Started"}
     ns, kind, obj = next(iter(rep.root_objects.values()))
     if kind == "ConfigMap":  # the changed ConfigMap is only ever seen changed
         bodies = [json.loads(r["Body"]) for r in rows]

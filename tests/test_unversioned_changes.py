@@ -42,7 +42,7 @@ def base() -> Path:
 
 @pytest.mark.parametrize("name", CHANGE_KIND)
 def test_a_change_is_found_without_its_previous_version(name: str, base: Path) -> None:
-    folder = simulate(GROUND_TRUTHS / f"{name}.yaml", base / "sim", seed=0, scale=0.12, variant="no-prefault-dump")
+    folder = simulate(GROUND_TRUTHS / f"{name}.yaml", base / "sim", seed=0, scale=0.12, variant="no-prefault-dump,late-event-watch")
     result = run_triage(alert=folder / "alerts", output_dir=base / "run" / name)
     s = score(result.agent_output, load_ground_truth(GROUND_TRUTHS / f"{name}.yaml"))
     assert s.recall == 1.0, (name, [e["id"] for e in result.agent_output["entities"] if e["contributing_factor"]])

@@ -5,7 +5,7 @@ changes what the ground truth says (the root cause stays the root cause) and not
 into the scenario folder names the variant: the reasoner cannot learn which switches were on.
 
 >>> parse_switches("hard")
-('no-prefault-dump', 'root-without-traces', 'edge-alerts-only', 'sparse-root-metrics', 'resolved-failure', 'old-chaos', 'benign-rollout', 'second-anomaly', 'noisy-warnings')
+('no-prefault-dump', 'late-event-watch', 'root-without-traces', 'edge-alerts-only', 'sparse-root-metrics', 'resolved-failure', 'old-chaos', 'benign-rollout', 'second-anomaly', 'noisy-warnings')
 >>> parse_switches("normal")
 ()
 >>> parse_switches("edge-alerts-only,no-prefault-dump")
@@ -27,7 +27,8 @@ from .groundtruth import GroundTruth, group_service
 
 #: Every switch, in the order they are applied, with what it does (one line each).
 SWITCHES: dict[str, str] = {
-    "no-prefault-dump": "Kubernetes objects are first dumped (and events first watched) after the fault began",
+    "no-prefault-dump": "Kubernetes objects are first dumped after the fault began",
+    "late-event-watch": "the event watch starts with the late object dumps: the fault's first events are lost",
     "root-without-traces": "the root-cause service emits no spans",
     "edge-alerts-only": "only the edge services (frontend, frontend-proxy) alert",
     "sparse-root-metrics": "most metric samples of the root-cause pods are missing",

@@ -150,9 +150,12 @@ def run(ground_truth_path: str | Path, out_dir: str | Path, seed: int = 0, dump_
     report.rows["alerts"] = len(list((folder / "alerts").iterdir()))
     times = dump_times(start, end, rng)
     since = None
-    if "no-prefault-dump" in hard:
-        since = report.record_start = recording_start(fault_start, hrng)
-        times = late_dump_times(since, end, hrng)
+    if "no-prefault-dump" in hard or "late-event-watch" in hard:
+        report.record_start = recording_start(fault_start, hrng)
+        if "no-prefault-dump" in hard:
+            times = late_dump_times(report.record_start, end, hrng)
+        if "late-event-watch" in hard:
+            since = report.record_start
     report.rows["k8s_objects"] = write_tsv(folder / "k8s_objects_raw.tsv", LOG_COLUMNS,
                                            cluster.dump_rows(times, dump_chaos_objects))
     report.rows["k8s_events"] = write_tsv(folder / "k8s_events_raw.tsv", LOG_COLUMNS, events.sorted_rows(since))
