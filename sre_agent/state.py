@@ -100,7 +100,7 @@ class IncidentState(BaseModel):
     """Alert, hypotheses, evidence, ruled-out entities, open questions and the phase."""
 
     alerts: list[AlertSummary] = Field(default_factory=list)
-    namespace: str = "otel-demo"
+    namespace: str = "default"
     neighbourhood: list[str] = Field(default_factory=list)
     phase: Phase = "triage"
     hypotheses: list[Hypothesis] = Field(default_factory=list)

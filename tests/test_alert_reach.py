@@ -5,7 +5,6 @@ reason; no Service is made up from a pod's or ReplicaSet's generated name."""
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -82,9 +81,9 @@ def test_no_service_is_made_up_from_a_pod_or_replicaset_name():
 
 
 @pytest.fixture(scope="module")
-def consumer_crash_run():
+def consumer_crash_run(tmp_path_factory: pytest.TempPathFactory):
     """A flag change (Scenario-4) with a leaf Kafka consumer crash-looping OOMKilled meanwhile."""
-    base = Path(tempfile.mkdtemp(prefix="reach-"))
+    base = tmp_path_factory.mktemp("reach")
     folder = simulate(GROUND_TRUTHS / "Scenario-4.yaml", base / "sim", seed=0, scale=0.12, variant="second-anomaly")
     result = run_triage(alert=folder / "alerts", output_dir=base / "run")
     return folder, result

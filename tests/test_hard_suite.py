@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,8 @@ SAMPLE = ["Scenario-2", "Scenario-20", "Scenario-27", "Scenario-31", "Scenario-3
 
 
 @pytest.mark.parametrize("name", SAMPLE)
-def test_hard_variant_runs_do_not_loop_on_refused_stops(name: str) -> None:
-    base = Path(tempfile.mkdtemp(prefix="hard-"))
+def test_hard_variant_runs_do_not_loop_on_refused_stops(name: str, tmp_path: Path) -> None:
+    base = tmp_path
     folder = simulate(GROUND_TRUTHS / f"{name}.yaml", base / "sim", seed=0, scale=0.12, variant="hard")
     result = run_triage(alert=folder / "alerts", output_dir=base / "run")
     events = [json.loads(x) for x in (result.output_dir / "trace.jsonl").read_text().splitlines()]

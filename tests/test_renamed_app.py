@@ -8,7 +8,6 @@ by the proxy), a spec change, a chaos experiment, a port misconfiguration and an
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 
@@ -47,8 +46,8 @@ def test_the_rename_command_renames_every_scenario_folder_and_refuses_bad_input(
     assert len(err) == 3 and all(line.startswith("rename: error:") for line in err)
 
 
-def test_renamed_application_gives_the_same_recall() -> None:
-    base = Path(tempfile.mkdtemp(prefix="renamed-"))
+def test_renamed_application_gives_the_same_recall(tmp_path: Path) -> None:
+    base = tmp_path
     original, renamed = [], []
     for name in SCENARIOS:
         src = simulate(GROUND_TRUTHS / f"{name}.yaml", base / "sim", seed=0, scale=0.12)

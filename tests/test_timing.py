@@ -4,7 +4,6 @@ report's ruled-out list says so."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ from sre_agent.simulator import simulate
 
 
 @pytest.mark.parametrize("name", ["Scenario-27", "Scenario-80"])
-def test_a_finished_chaos_experiment_is_ruled_out_as_a_distractor(name: str) -> None:
-    base = Path(tempfile.mkdtemp(prefix="timing-"))
+def test_a_finished_chaos_experiment_is_ruled_out_as_a_distractor(name: str, tmp_path: Path) -> None:
+    base = tmp_path
     folder = simulate(GROUND_TRUTHS / f"{name}.yaml", base / "sim", seed=0, scale=0.12, variant="old-chaos")
     result = run_triage(alert=folder / "alerts", output_dir=base / "run")
     roots = [e["id"] for e in result.agent_output["entities"] if e["contributing_factor"]]

@@ -4,7 +4,6 @@ change-kind root cause among the 29 shared ground truths is still found."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,8 +35,8 @@ def test_the_change_kind_scenarios_are_the_expected_ones() -> None:
 
 
 @pytest.fixture(scope="module")
-def base() -> Path:
-    return Path(tempfile.mkdtemp(prefix="unversioned-"))
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("unversioned")
 
 
 @pytest.mark.parametrize("name", CHANGE_KIND)

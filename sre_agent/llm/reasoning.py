@@ -70,7 +70,7 @@ class View:
     hypotheses: list[dict[str, Any]] = field(default_factory=list)
     verdicts: dict[str, str] = field(default_factory=dict)
     ruled_out: list[str] = field(default_factory=list)
-    namespace: str = "otel-demo"
+    namespace: str = "default"
     neighbourhood: list[str] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
