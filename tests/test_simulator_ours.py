@@ -132,6 +132,14 @@ EVIDENCE = {
                                 ["waiting"]["reason"] == "CrashLoopBackOff",
     "Scenario-512": lambda rep: _last_terminated(rep, "accounting").get("exitCode") == 1,
     "Scenario-513": lambda rep: _last_terminated(rep, "fraud-detection").get("reason") == "OOMKilled",
+    "Scenario-514": lambda rep: _last_terminated(rep, "kafka").get("exitCode") == 1
+                                and any("No space left on device" in r["Body"] and r["ServiceName"] == "kafka"
+                                        for r in read_tsv(rep.folder / "otel_logs_raw.tsv")),
+    "Scenario-515": lambda rep: any(o["kind"] == "HorizontalPodAutoscaler" and o["metadata"]["name"] == "frontend"
+                                    and o["spec"]["maxReplicas"] == o["spec"]["minReplicas"] == o["status"]["currentReplicas"]
+                                    and any(c["reason"] == "TooManyReplicas" and c["status"] == "True"
+                                            for c in o["status"].get("conditions", []))
+                                    for o in _objects(rep)),
 }
 
 

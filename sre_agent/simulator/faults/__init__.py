@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..groundtruth import GroundTruth, Group, service_of
 from ._blocks import chaos, crashloop, endpoints_refresh, pod_image, pod_ref_events, rollout
+from ._capacity import m_broker_disk_full, m_hpa_capped
 from ._chaos import _chaos_with_schedule, m_http, m_jvm, m_network, m_pod_failure, m_schedule, m_stress
 from ._context import CHAOS_KINDS, Context, chain, direct_service, direct_targets, mark_critical, rc_name, services_in_name
 from ._flagd_faults import m_flagd
@@ -31,7 +32,7 @@ OWN_MECHANISMS: dict[str, Callable[[Context, Group], None]] = {
     "pvc_pending": m_pvc_pending, "service_selector_mismatch": m_selector_mismatch,
     "cpu_limit_throttling": m_cpu_throttle, "dns_misconfiguration": m_dns_failure,
     "init_container_failure": m_init_failure, "bad_container_command": m_bad_command,
-    "oom_memory_limit": m_oom_limit,
+    "oom_memory_limit": m_oom_limit, "broker_disk_full": m_broker_disk_full, "hpa_max_replicas_cap": m_hpa_capped,
 }
 
 #: Own mechanisms whose Deployment uses the Recreate strategy (the old pod goes before the new one is up).
