@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,11 +20,13 @@ from data_paths import GROUND_TRUTHS
 from memory_backend import MemoryBackend
 from sre_agent.analysis.analyzer import Analyzer
 from sre_agent.analysis.chaos_events import END_REASONS, START_REASONS
+from sre_agent.fixes._verification_gate import recheck
 from sre_agent.models import Alert, K8sEvent, K8sObject, LogRecord
 from sre_agent.runner import run_triage
 from sre_agent.simulator import simulate
 from sre_agent.simulator.hard import SWITCHES
-from sre_agent.state import Finding, Hypothesis, IncidentState, parse_state
+from sre_agent.state import AlertSummary, Finding, Hypothesis, IncidentState, PropagationEdge, parse_state
+from sre_agent.team._orchestrator import Orchestrator
 from sre_agent.tools import ToolContext, all_tools, execute
 
 TOOLS = {t.name: t for t in all_tools()}
@@ -92,12 +95,8 @@ def test_the_evidence_a_live_hypothesis_rests_on_stays_in_the_context() -> None:
     assert "call_31" not in [e["call_id"] for e in parse_state(state.render(budget))["untrusted_data"]["evidence"]]
 
 
-def _service(name: str, ip: str) -> K8sObject:
-    return K8sObject(0.0, "Service", "shop", name, {"metadata": {"name": name, "namespace": "shop"},
-                                                     "spec": {"clusterIP": ip, "selector": {"app": name}}})
-
-
-def test_failed_connection_logs_name_the_unreachable_peer_by_host_or_cluster_ip() -> None:
+def _partitioned_mailer() -> tuple[MemoryBackend, list[Alert]]:
+    """checkout (alerting, no spans) cannot reach mailer, which a NetworkChaos partitions."""
     objects = [_service(n, f"10.96.0.{i + 2}") for i, n in enumerate(("checkout", "mailer", "queue", "frontend"))]
     logs = [LogRecord(1000.0 + i, "checkout", 'send_confirmation failed: Post "http://mailer:8080/send": context deadline exceeded',
                       severity_text="ERROR", namespace="shop") for i in range(6)]
@@ -105,12 +104,55 @@ def test_failed_connection_logs_name_the_unreachable_peer_by_host_or_cluster_ip(
                        namespace="shop") for i in range(4)]
     logs += [LogRecord(1200.0 + i, "checkout", "retrying checkout:5050 after connection reset by peer", severity_text="ERROR",
                        namespace="shop") for i in range(4)]  # its own address is never a peer
-    backend = MemoryBackend(objects=objects, log_list=logs, end=2000.0)
+    events = [_ev(950.0, "NetworkChaos", "mailer-partition", "Applied", "Successfully apply chaos for shop/mailer-5c4b9f7d8-k2m4p")]
     alerts = [Alert(name="RequestLatency", labels={"service_name": "checkout", "namespace": "shop"}, active_at=900.0)]
+    return MemoryBackend(objects=objects, log_list=logs, event_list=events, end=2000.0), alerts
+
+
+def _service(name: str, ip: str) -> K8sObject:
+    return K8sObject(0.0, "Service", "shop", name, {"metadata": {"name": name, "namespace": "shop"},
+                                                     "spec": {"clusterIP": ip, "selector": {"app": name}}})
+
+
+def test_failed_connection_logs_name_the_unreachable_peer_by_host_or_cluster_ip() -> None:
+    backend, alerts = _partitioned_mailer()
     res = execute(TOOLS["search_logs"], ToolContext(backend, Analyzer(backend, alerts), 25, 6000), {"service": "checkout"}, "c1")
     peers = [f for f in res.findings if f.signal == "unreachable_peer"]
     assert [f.entity for f in peers] == ["shop/Service/mailer", "shop/Service/queue"]
     assert all(f.related == ["shop/Service/checkout"] for f in peers)
+
+
+def test_the_gate_takes_a_peer_the_logs_show_unreachable_as_downstream_of_the_alert() -> None:
+    backend, alerts = _partitioned_mailer()
+    ctx = ToolContext(backend, Analyzer(backend, alerts), 25, 6000)
+    state = IncidentState(namespace="shop")
+    events = execute(TOOLS["get_events"], ctx, {}, "call_4")
+    state.add_evidence("call_4", "get_events", events.summary, events.findings)
+    orch = SimpleNamespace(analyzer=Analyzer(backend, alerts), state=state)
+    chaos = "chaos-mesh/NetworkChaos/mailer-partition"
+    upstream = {c["check"]: c["passed"] for c in recheck(orch, chaos)}["upstream_of_alerts"]
+    assert not upstream  # no span shows checkout calling mailer: nothing ties the experiment to the alert
+    logs = execute(TOOLS["search_logs"], ctx, {"service": "checkout"}, "call_12")
+    state.add_evidence("call_12", "search_logs", logs.summary, logs.findings)
+    assert all(c["passed"] for c in recheck(orch, chaos))
+
+
+def test_an_alert_the_propagation_chain_reaches_is_explained_without_a_span_of_the_call() -> None:
+    backend, alerts = _partitioned_mailer()
+    chaos = "chaos-mesh/NetworkChaos/mailer-partition"
+    state = IncidentState(namespace="shop", alerts=[AlertSummary(key="a1", name="RequestLatency", subject="shop/Service/checkout",
+                                                                 namespace="shop", active_at=900.0)])
+    events = execute(TOOLS["get_events"], ToolContext(backend, Analyzer(backend, alerts), 25, 6000), {}, "call_4")
+    state.add_evidence("call_4", "get_events", events.summary, events.findings)
+    state.hypotheses.append(Hypothesis(id="H1", entity=chaos, status="confirmed", mechanism="chaos_experiment", evidence=["call_4"]))
+    orch = SimpleNamespace(analyzer=Analyzer(backend, alerts), state=state)
+    orch._chain_from = lambda root: Orchestrator._chain_from(orch, root)
+    Orchestrator.explain_alerts(orch)
+    assert not state.alerts[0].explained  # no span shows checkout calling mailer
+    state.propagation = [PropagationEdge(source=chaos, target="shop/Service/mailer"),
+                         PropagationEdge(source="shop/Service/mailer", target="shop/Service/checkout")]
+    Orchestrator.explain_alerts(orch)
+    assert state.alerts[0].explained and chaos in state.alerts[0].explanation
 
 
 @pytest.mark.parametrize("name", ["Scenario-27", "Scenario-35"])
