@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, Field
 
-from sre_agent.analysis.analyzer import CHAOS_KINDS, INFRA_NAMESPACES
+from sre_agent.analysis.analyzer import CHAOS_KINDS, INFRA_NAMESPACES, EventGroup
 from sre_agent.analysis.chaos_events import lifecycles
 from sre_agent.state import Finding
 
@@ -65,11 +67,12 @@ def get_events(ctx: ToolContext, args: EventArgs) -> ToolOutput:
                       findings=findings, data={"events": rows})
 
 
-def _with_chaos(findings: list[Finding], groups: list, targets_of) -> list[Finding]:
+def _with_chaos(findings: list[Finding], groups: list[EventGroup], targets_of: Callable[[str], list[str]]) -> list[Finding]:
     """Two findings at most per chaos object (when it began; when it ended, if it did), not one per
     event: the active experiments first, the finished ones in time order among the other findings
     (their end before their start, so a cut list never shows a finished experiment as running)."""
-    active, timed = [], [(f.time if f.time is not None else float("inf"), [f]) for f in findings]
+    active: list[Finding] = []
+    timed = [(f.time if f.time is not None else float("inf"), [f]) for f in findings]
     for c in lifecycles(groups, targets_of):
         start = Finding(entity=c.entity, signal="chaos_experiment", weight=0.9, detail=c.start_detail, time=c.start,
                         related=c.targets)

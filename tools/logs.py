@@ -7,6 +7,7 @@ from collections import Counter
 
 from pydantic import BaseModel, Field
 
+from sre_agent.analysis.analyzer import Analyzer
 from sre_agent.analysis.log_peers import unreachable_peers
 from sre_agent.state import Finding
 
@@ -90,7 +91,7 @@ def search_logs(ctx: ToolContext, args: LogArgs) -> ToolOutput:
                       findings=findings, data={"templates": templates}, missing=[] if total else ["logs"])
 
 
-def _peers(an, entity: str, lines: list[str]) -> list[Finding]:
+def _peers(an: Analyzer, entity: str, lines: list[str]) -> list[Finding]:
     """The services these failed-connection lines name (log_peers.py): unreachable from ``entity``."""
     own = an.service_of(entity)
     return [Finding(entity=an.resolve(peer), signal="unreachable_peer", weight=min(1.0, 0.4 + n / max(1, len(lines))),
