@@ -159,10 +159,12 @@ class IncidentState(BaseModel):
         """A compact JSON view for a model context, cut to ``max_tokens`` (oldest evidence first).
 
         Evidence is ordered by weight; when the budget is exceeded the weakest findings go first
-        and a marker says how many were left out.
+        and a marker says how many were left out.  Evidence a live (not rejected) hypothesis rests
+        on is dropped last: a candidate must not vanish from the context while it is weighed.
         """
         count = count_tokens or approx_tokens
-        evidence = sorted(self.evidence, key=lambda e: (-max((f.weight for f in e.findings), default=0), e.id))
+        cited = {c for h in self.hypotheses if h.status != "rejected" for c in h.evidence}
+        evidence = sorted(self.evidence, key=lambda e: (e.call_id not in cited, -max((f.weight for f in e.findings), default=0), e.id))
         shown = list(evidence)
         while True:
             text = self._render(shown, len(evidence) - len(shown))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, Field
 
-from sre_agent.analysis.analyzer import CHAOS_KINDS, INFRA_NAMESPACES
+from sre_agent.analysis.analyzer import CHAOS_KINDS, INFRA_NAMESPACES, EventGroup
+from sre_agent.analysis.chaos_events import lifecycles
 from sre_agent.state import Finding
 
 from .base import Tool, ToolContext, ToolOutput
@@ -28,7 +31,7 @@ class EventArgs(BaseModel):
 
 def get_events(ctx: ToolContext, args: EventArgs) -> ToolOutput:
     an = ctx.analyzer
-    rows, findings = [], []
+    rows, findings, chaos_groups = [], [], []
     start = an.window[0]
     for g in an.event_groups:
         ns, kind, name = g.involved.split("/")
@@ -49,9 +52,7 @@ def get_events(ctx: ToolContext, args: EventArgs) -> ToolOutput:
         rows.append({"object": g.involved, "reason": g.reason, "type": g.type, "count": g.count,
                      "first": g.first, "last": g.last, "message": g.message[:300], "source": g.source})
         if is_chaos:
-            targets = an.chaos_targets(g.message)
-            findings.append(Finding(entity=g.involved, signal="chaos_experiment", weight=0.9,
-                                    detail=f"{g.reason}: {g.message[:200]}", time=g.first, related=targets))
+            chaos_groups.append(g)
         elif g.reason in REASON_SIGNALS and ns not in INFRA_NAMESPACES:
             signal, w = REASON_SIGNALS[g.reason]
             if g.reason == "Failed" and "image" in g.message.lower():
@@ -59,10 +60,30 @@ def get_events(ctx: ToolContext, args: EventArgs) -> ToolOutput:
             findings.append(Finding(entity=g.involved, signal=signal, weight=w, detail=f"{g.reason} x{g.count}: {g.message[:200]}",
                                     time=g.first, related=an.ownership.chain(g.involved)[1:]))
     rows.sort(key=lambda r: (r["type"] != "Warning", -r["count"], r["object"]))
+    findings = _with_chaos(findings, chaos_groups, an.chaos_targets)
     chaos = sorted({f.entity for f in findings if f.signal == "chaos_experiment"})
     return ToolOutput(summary=f"{len(rows)} event group(s); {sum(r['type'] == 'Warning' for r in rows)} warning group(s)"
                               + (f"; chaos experiments: {', '.join(chaos)}" if chaos else ""),
                       findings=findings, data={"events": rows})
+
+
+def _with_chaos(findings: list[Finding], groups: list[EventGroup], targets_of: Callable[[str], list[str]]) -> list[Finding]:
+    """Two findings at most per chaos object (when it began; when it ended, if it did), not one per
+    event: the active experiments first, the finished ones in time order among the other findings
+    (their end before their start, so a cut list never shows a finished experiment as running)."""
+    active: list[Finding] = []
+    timed = [(f.time if f.time is not None else float("inf"), [f]) for f in findings]
+    for c in lifecycles(groups, targets_of):
+        start = Finding(entity=c.entity, signal="chaos_experiment", weight=0.9, detail=c.start_detail, time=c.start,
+                        related=c.targets)
+        if c.active:
+            active.append(start)
+        else:
+            end = Finding(entity=c.entity, signal="chaos_experiment", weight=0.9, detail=c.end_detail, time=c.end,
+                          related=c.targets)
+            timed.append((c.start, [end, start]))
+    timed.sort(key=lambda tf: tf[0])
+    return active + [f for _, fs in timed for f in fs]
 
 
 TOOLS = [Tool("get_events", "Kubernetes events grouped by object and reason (warnings, chaos experiments, image pulls, OOM kills, probe failures, scaling).", EventArgs, get_events, "kubernetes")]

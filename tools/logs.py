@@ -7,6 +7,8 @@ from collections import Counter
 
 from pydantic import BaseModel, Field
 
+from sre_agent.analysis.analyzer import Analyzer
+from sre_agent.analysis.log_peers import unreachable_peers
 from sre_agent.state import Finding
 
 from .base import Tool, ToolContext, ToolOutput
@@ -49,6 +51,7 @@ def search_logs(ctx: ToolContext, args: LogArgs) -> ToolOutput:
     first_seen: dict[str, float] = {}
     example: dict[str, str] = {}
     total = errors = warnings = baseline_errors = 0
+    conn_lines: list[str] = []
     onset = an.onset
     for rec in ctx.backend.logs(service=service, pod=pod):
         total += 1
@@ -63,6 +66,8 @@ def search_logs(ctx: ToolContext, args: LogArgs) -> ToolOutput:
             continue
         errors += rank == 3
         warnings += rank == 2
+        if len(conn_lines) < 500 and _CONN.search(rec.body):
+            conn_lines.append(rec.body[:400])
         key = ("ERROR " if rank == 3 else "WARN ") + template(rec.body)
         counts[key] += 1
         if key not in first_seen:
@@ -79,10 +84,19 @@ def search_logs(ctx: ToolContext, args: LogArgs) -> ToolOutput:
         if conn >= 3:
             findings.append(Finding(entity=entity, signal="connection_errors", weight=0.6,
                                     detail=f"{conn} lines about failed connections/auth"))
+            findings += _peers(an, entity, conn_lines)
     templates = [{"template": k, "count": n, "first_seen": first_seen[k], "example": example[k]} for k, n in counts.most_common()]
     return ToolOutput(summary=f"{target}: {total} log lines, since onset {errors} error and {warnings} warning lines "
                               f"in {len(counts)} template(s)",
                       findings=findings, data={"templates": templates}, missing=[] if total else ["logs"])
+
+
+def _peers(an: Analyzer, entity: str, lines: list[str]) -> list[Finding]:
+    """The services these failed-connection lines name (log_peers.py): unreachable from ``entity``."""
+    own = an.service_of(entity)
+    return [Finding(entity=an.resolve(peer), signal="unreachable_peer", weight=min(1.0, 0.4 + n / max(1, len(lines))),
+                    detail=f"{n} failed-connection log lines of {own or entity} name {peer}", related=[entity])
+            for peer, n in unreachable_peers(lines, an.service_names, an.cluster_ips, own).items() if n >= 3][:3]
 
 
 TOOLS = [Tool("search_logs", "Search one service's or pod's logs since the incident onset; returns error/warning message templates with counts and examples.", LogArgs, search_logs, "logs")]

@@ -166,6 +166,13 @@ class Analyzer:
         return names
 
     @cached_property
+    def cluster_ips(self) -> dict[str, str]:
+        """A Service's ClusterIP -> its name (log lines name peers by address)."""
+        return self._read("kubernetes", lambda: {ip: o.name for o in self.backend.list_objects("Service")
+                                                 if isinstance(ip := (o.body.get("spec") or {}).get("clusterIP"), str)
+                                                 and ip[:1].isdigit()}, dict)
+
+    @cached_property
     def service_names(self) -> set[str]:
         return self.observed_services | (self.profile.services if self.profile else set())
 

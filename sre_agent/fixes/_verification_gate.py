@@ -48,7 +48,7 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     upstream = True
     if alerting and kind != "Namespace":
         reach = {r for s in alerting for r in an.sync_reach(s)} | {c for s in alerting for c in an.callers(s)}
-        upstream = bool(related & reach)
+        upstream = bool(related & (reach | _failing_peers(orch, reach | set(alerting))))
     if kind == "Namespace":
         anomaly_calls = anomaly_calls or sorted({e.call_id for e in orch.state.evidence})[:3]
     checks = [
@@ -59,6 +59,14 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     if SYMPTOM_CHECK:
         checks.append(_not_a_symptom(orch, entity, own))
     return checks
+
+
+def _failing_peers(orch: Any, reach: set[str]) -> set[str]:
+    """Services the recorded results show a service in ``reach`` failing to call (a peer its logs
+    name, when no span shows the call): downstream of the alerts too."""
+    an = orch.analyzer
+    return {an.service_of(f.entity) or f.entity.split("/")[-1] for _, f in orch.state.findings()
+            if f.signal in _DEPENDENCY_SIGNALS and any((an.service_of(r) or r.split("/")[-1]) in reach for r in f.related)}
 
 
 #: switch for the symptom check below (kept separately switchable for measurements)

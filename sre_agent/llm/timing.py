@@ -26,7 +26,7 @@ from typing import Any
 from .reasoning import ANOMALY_SIGNALS, CHANGE_SIGNALS, View
 
 #: event reasons (the first word of a finding's detail) that say a trouble is over
-END_REASONS = ("Recovered", "TimeUp", "Completed", "Finished", "Paused", "Deleted", "Succeeded")
+END_REASONS = ("Recovered", "AllRecovered", "TimeUp", "Completed", "Finished", "Paused", "Deleted", "Succeeded")
 #: finding signals that say so by themselves (the state analyzers' finished experiments)
 END_SIGNALS = {"chaos_inactive"}
 #: a trouble that ended less than this many seconds before the onset may still have caused it

@@ -489,14 +489,24 @@ class Orchestrator:
                 if not service or kind in ("Namespace", "HorizontalPodAutoscaler"):
                     ok = True
                 else:
-                    # errors travel to callers along synchronous calls, never back up a message queue
-                    ok = bool(an.sync_reach(service) & related)
+                    # errors travel to callers along synchronous calls, never back up a message queue;
+                    # or the chain the evidence drew (failed calls a log names, when no span shows them)
+                    ok = bool(an.sync_reach(service) & related) or service in self._chain_from(h.entity)
                 if ok:
                     a.explained = True
                     a.explanation = f"{h.entity} ({h.mechanism}) reaches {service or 'the namespace'}"
                     break
             else:
                 a.explained = False
+
+    def _chain_from(self, root: str) -> set[str]:
+        """The services the propagation chain reaches from ``root``, edge by edge."""
+        out, frontier = set(), {root}
+        while frontier:
+            nxt = {e.target for e in self.state.propagation if e.source in frontier} - out
+            out |= nxt
+            frontier = nxt
+        return {t.split("/")[-1] for t in out if "/Service/" in t}
 
     # -- turn order ------------------------------------------------------------------------
     async def select(self, thread: Sequence[BaseAgentEvent | BaseChatMessage]) -> str:
