@@ -32,6 +32,9 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
         # a workload's anomaly shows on the pods it owns (their findings list the owner chain)
         own += [(e, f) for e, f in orch.state.findings() if f.entity.split("/")[1:2] == ["Pod"] and entity in f.related]
+        # ... and on the Service that fronts them (a data store without spans is seen only there)
+        fronts = _fronting_services(an, entity)
+        own += [(e, f) for e, f in orch.state.findings() if f.entity in fronts]
     exists = (entity in an.ownership.objects or any(g.involved == entity for g in an.event_groups)
               or (kind == "Namespace" and any(o.namespace == name for o in an.ownership.objects.values())))
     anomaly_calls = sorted({e.call_id for e, f in own if f.signal in MECHANISM_SIGNALS})
@@ -59,6 +62,16 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     if SYMPTOM_CHECK:
         checks.append(_not_a_symptom(orch, entity, own))
     return checks
+
+
+def _fronting_services(an: Any, workload: str) -> set[str]:
+    """Service ids selecting pods the workload owns (by ownership chain), or named as it when it has no pods."""
+    ns, _, name = workload.split("/")
+    out = {sid for sid, pods in an.ownership.service_pods.items()
+           if sid.split("/")[0] == ns and any(workload in an.ownership.chain(p) for p in pods)}
+    if not out and f"{ns}/Service/{name}" in an.ownership.objects:
+        out.add(f"{ns}/Service/{name}")
+    return out
 
 
 #: switch for the symptom check below (kept separately switchable for measurements)

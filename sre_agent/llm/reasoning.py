@@ -422,9 +422,9 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         own = [f for f in findings if f["entity"] == ent]
         if _kind(ent) in OWNER_KINDS:  # a workload's anomalies show on the pods it owns
             own += [f for f in findings if _kind(f["entity"]) == "Pod" and ent in f.get("related", [])]
-        if _kind(ent).lower() == "schedule":  # a chaos Schedule acts through what it spawns
-            own += [f for f in findings if _kind(f["entity"]).lower() in CHAOS_KINDS and f["entity"] != ent
-                    and svc(f["entity"]).startswith(svc(ent))]
+            # ... and on its Service (a data store without spans is seen only by its callers)
+            own += [f for f in findings if _kind(f["entity"]) == "Service" and svc(f["entity"]) == svc(ent)
+                    and f["entity"].split("/")[0] == ent.split("/")[0]]
         exists = bool(own) or _kind(ent) == "Namespace"
         anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS
                    or f.get("signal") in STATE_ANOMALIES]
