@@ -13,6 +13,7 @@ from ..backends._redact import one_line
 from ..backends.base import ObservabilityBackend
 from ..models import Alert, K8sEvent, parse_map
 from .changes import Change, object_changes
+from .declared import declared_callees
 from .unversioned import unversioned_changes
 from .timeutil import parse_k8s_time
 from .flags import evaluations_from_logs, evaluations_from_spans, flag_definitions, flag_providers
@@ -242,6 +243,13 @@ class Analyzer:
         return out
 
     # -- graph -----------------------------------------------------------------------------
+    @cached_property
+    def declared(self) -> dict[str, set[str]]:
+        """Untraced workload -> the Services its configuration names (analysis/declared.py): the
+        calls of a service that emits no spans, which traces cannot show."""
+        traced = self.traces.services if self.traces else set()
+        return {w: cs for w, cs in declared_callees(self.ownership.objects.values()).items() if w not in traced}
+
     def callees(self, service: str) -> list[str]:
         """Services ``service`` calls: seen in traces, plus the profile's hints if one is given."""
         hinted = self.profile.callees(service) if self.profile else []
@@ -249,9 +257,12 @@ class Analyzer:
         return sorted(set(hinted) | set(dynamic))
 
     def callers(self, service: str) -> list[str]:
+        """Services calling ``service``: seen in traces, plus the untraced workloads whose
+        configuration names it (a traffic source that emits no spans), plus the profile's hints."""
         hinted = self.profile.callers(service) if self.profile else []
         dynamic = self.traces.callers(service) if self.traces else []
-        return sorted(set(hinted) | set(dynamic))
+        declared = {w for w, cs in self.declared.items() if service in cs}
+        return sorted(set(hinted) | set(dynamic) | declared)
 
     def downstream(self, services: list[str], depth: int = 6) -> list[str]:
         """Every service reachable from ``services`` along calls (themselves included)."""

@@ -39,6 +39,8 @@ MECHANISM_SIGNALS = {
     "scaled_to_zero": 0.95, **STATE_MECHANISMS,
 }
 OWNER_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+#: a service's failure as its callers see it (their calls to it fail or get no answer)
+CALLER_SEEN = ("failing_callee", "unreachable_peer")
 CHAOS_KINDS = {"networkchaos", "podchaos", "stresschaos", "httpchaos", "jvmchaos", "iochaos", "dnschaos", "timechaos", "schedule"}
 SURVEY = [("get_alerts", {}), ("service_health", {}), ("recent_changes", {}), ("get_events", {}), ("analyze_cluster", {})]
 MAX_WALK = 10
@@ -422,9 +424,10 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         own = [f for f in findings if f["entity"] == ent]
         if _kind(ent) in OWNER_KINDS:  # a workload's anomalies show on the pods it owns
             own += [f for f in findings if _kind(f["entity"]) == "Pod" and ent in f.get("related", [])]
-            # ... and on its Service (a data store without spans is seen only by its callers)
+            # ... and in its callers' failed calls to its Service (a data store that emits no spans
+            # is seen only there)
             own += [f for f in findings if _kind(f["entity"]) == "Service" and svc(f["entity"]) == svc(ent)
-                    and f["entity"].split("/")[0] == ent.split("/")[0]]
+                    and f["entity"].split("/")[0] == ent.split("/")[0] and f.get("signal") in CALLER_SEEN]
         exists = bool(own) or _kind(ent) == "Namespace"
         anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS
                    or f.get("signal") in STATE_ANOMALIES]
