@@ -159,10 +159,14 @@ class IncidentState(BaseModel):
         """A compact JSON view for a model context, cut to ``max_tokens`` (oldest evidence first).
 
         Evidence is ordered by weight; when the budget is exceeded the weakest findings go first
-        and a marker says how many were left out.
+        and a marker says how many were left out.  Evidence an open hypothesis cites goes last:
+        a change seen once (a flag flip, say) must not drop out of the context under a stream of
+        louder symptoms while it is still being considered.
         """
         count = count_tokens or approx_tokens
-        evidence = sorted(self.evidence, key=lambda e: (-max((f.weight for f in e.findings), default=0), e.id))
+        cited = {c for h in self.hypotheses if h.status != "rejected" for c in h.evidence}
+        evidence = sorted(self.evidence, key=lambda e: (e.call_id not in cited,
+                                                        -max((f.weight for f in e.findings), default=0), e.id))
         shown = list(evidence)
         while True:
             text = self._render(shown, len(evidence) - len(shown))
