@@ -328,9 +328,12 @@ class Analyzer:
 
     @cached_property
     def neighbourhood(self) -> list[str]:
-        """Services on the alerting services' call paths (callees, transitively) and their callers."""
+        """Services on the alerting services' call paths (callees, transitively) and their callers;
+        every service when an alert concerns the namespace as a whole (a spend alert, say)."""
         base = self.alert_services
-        if not base:
+        whole = any(not any(a.labels.get(k) for k in ("service_name", "service", "deployment", "pod"))
+                    for a in self.alerts)
+        if not base or whole:
             return sorted(self.service_names)
         down = self.downstream(base)
         up = {c for s in base for c in self.callers(s)}

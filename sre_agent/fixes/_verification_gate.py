@@ -50,7 +50,9 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     related.discard("")
     alerting = an.alert_services
     upstream = True
-    if alerting and kind != "Namespace":
+    whole = any(not any(a.labels.get(k) for k in ("service_name", "service", "deployment", "pod"))
+                and (a.namespace or ns) == ns for a in an.alerts)  # an alert on the namespace as a whole
+    if alerting and kind != "Namespace" and not whole:
         reach = {r for s in alerting for r in an.sync_reach(s)} | {c for s in alerting for c in an.callers(s)}
         upstream = bool(related & reach)
     if kind == "Namespace":

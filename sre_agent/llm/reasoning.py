@@ -435,7 +435,9 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         related = set(claim.get("related", [])) | {svc(ent)}
         for f in own:
             related |= {service_of(r) for r in f.get("related", [])}
-        upstream = (not alerting) or bool(related & (set(scores) | alerting)) or svc(ent) in scores or _kind(ent) == "Namespace"
+        whole = any(a.get("namespace_level") for a in view.alerts)  # every workload is upstream of such an alert
+        upstream = (not alerting) or whole or bool(related & (set(scores) | alerting)) or svc(ent) in scores \
+            or _kind(ent) == "Namespace"
         checks = [
             {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own}, key=_call_order)[:4]},
             {"check": "anomaly_observed", "passed": bool(anomaly) or _kind(ent) == "Namespace", "evidence": sorted(set(anomaly), key=_call_order)[:4]},
