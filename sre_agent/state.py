@@ -191,7 +191,7 @@ class IncidentState(BaseModel):
                            + (f" BLOCKED({c['blocked']})" if c.get("blocked") else "") for c in self.calls_made],
             "untrusted_data": {"evidence": [
                 {"call_id": e.call_id, "tool": e.tool, "summary": e.summary[:160],
-                 "findings": [_finding_view(f) for f in e.findings[:10]]}
+                 "findings": [_finding_view(f) for f in _shown_findings(e.findings)]}
                 for e in sorted(evidence, key=lambda e: int(e.id[1:]))
             ]},
         }
@@ -211,6 +211,19 @@ class IncidentState(BaseModel):
 def alert_annotations(alerts: list[AlertSummary], limit: int = 300) -> dict[str, str]:
     """Alert key -> its annotation text (description/summary), for the untrusted_data envelope."""
     return {a.key: a.description[:limit] for a in alerts if a.description}
+
+
+#: findings that state the call graph's direction, not an anomaly (weight 0): a reasoner judging
+#: which candidate can reach an alert needs every one of them, so they are never cut
+STRUCTURAL_SIGNALS = frozenset({"off_alert_path"})
+#: findings shown per evidence item (structural ones aside, up to MAX_STRUCTURAL more)
+MAX_FINDINGS, MAX_STRUCTURAL = 10, 30
+
+
+def _shown_findings(findings: list[Finding]) -> list[Finding]:
+    """The first MAX_FINDINGS findings, plus the structural ones past them."""
+    extra = [f for f in findings[MAX_FINDINGS:] if f.signal in STRUCTURAL_SIGNALS][:MAX_STRUCTURAL]
+    return findings[:MAX_FINDINGS] + extra
 
 
 def _finding_view(f: Finding) -> dict[str, Any]:

@@ -325,8 +325,11 @@ def next_steps(view: View) -> list[tuple[str, dict[str, Any], str]]:
             want("call_graph", {"service": s}, f"what {s} depends on")
     if steps:
         return steps
-    # drill into the deepest anomalous services and the changed objects linked to them
-    for s, _ in ranked[:MAX_DRILL]:
+    # drill into the deepest anomalous services and the changed objects linked to them; an
+    # alerting service the traces say nothing about (it emits no spans) is drilled too
+    scored = service_scores(view)
+    silent = [(s, 0.0) for s in alert_services(view) if s not in scored]
+    for s, _ in ranked[:MAX_DRILL] + silent[:MAX_DRILL]:
         want("search_logs", {"service": s}, f"error messages of {s}")
         want("metric_anomalies", {"entity": s}, f"resource and traffic anomalies of {s}")
         want("describe", {"entity": f"{view.namespace}/Service/{s}"}, f"is the Service {s} wired to its pods")
@@ -367,8 +370,20 @@ def _reason(c: dict[str, Any]) -> str:
     return f"{', '.join(c['signals'])}" + (f", acting on {rel}" if rel else "")
 
 
-def root_causes(hyps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The hypotheses to report as root causes: the best, and those nearly as good of its kind."""
+#: a second root cause for alerts the best one does not reach needs this share of its score
+OTHER_ALERTS_SHARE = 0.75
+
+
+def root_causes(hyps: list[dict[str, Any]], alerting: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The hypotheses to report as root causes: the best, and those nearly as good of its kind;
+    with the alerting services given, also a nearly-as-good one acting on an alerting service
+    none of those acts on (two independent troubles, each with its own alerts).
+
+    >>> hs = [{"entity": "ns/Pod/db-x7k2p", "score": 0.55, "related": ["db"]},
+    ...       {"entity": "ns/Deployment/shop", "score": 0.44, "related": ["shop"]}]
+    >>> [h["entity"] for h in root_causes(hs)], [h["entity"] for h in root_causes(hs, {"db", "shop"})]
+    (['ns/Pod/db-x7k2p'], ['ns/Pod/db-x7k2p', 'ns/Deployment/shop'])
+    """
     if not hyps:
         return []
     top = hyps[0]
@@ -380,6 +395,12 @@ def root_causes(hyps: list[dict[str, Any]]) -> list[dict[str, Any]]:
         same_component = svc(h["entity"]) in top_services
         if h["score"] >= 0.8 * top["score"] and (same_kind or same_component or h["score"] >= 0.95 * top["score"]):
             out.append(h)
+    covered = {s for h in out for s in (set(h.get("related", [])) | {service_of(h["entity"])})} & set(alerting)
+    for h in hyps[1:]:
+        acts_on = (set(h.get("related", [])) | {service_of(h["entity"])}) & set(alerting)
+        if h not in out and h["score"] >= OTHER_ALERTS_SHARE * top["score"] and acts_on - covered:
+            out.append(h)
+            covered |= acts_on
     # a failing Pod is reported with the workload that owns it: the object an operator acts on
     for h in list(out):
         if _kind(h["entity"]) == "Pod":
@@ -399,7 +420,7 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
         return {"action": "investigate", "hypotheses": hyps,
                 "steps": [{"tool": t, "args": a, "why": w} for t, a, w in steps[:max_steps]]}
     hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected"]
-    roots = [h["entity"] for h in root_causes(hyps)]
+    roots = [h["entity"] for h in root_causes(hyps, set(alert_services(view)))]
     if not roots:  # nothing left to claim: change course rather than ask to stop (see change_course.py)
         from .change_course import change_course
         wider = change_course(view)
