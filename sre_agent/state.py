@@ -165,7 +165,7 @@ class IncidentState(BaseModel):
         """
         count = count_tokens or approx_tokens
         cited = {c for h in self.hypotheses if h.status != "rejected" for c in h.evidence}
-        evidence = sorted(self.evidence, key=lambda e: (e.call_id not in cited,
+        evidence = sorted(self.evidence, key=lambda e: (not (e.call_id in cited and e.tool in ONCE_SEEN_TOOLS),
                                                         -max((f.weight for f in e.findings), default=0), e.id))
         shown = list(evidence)
         while True:
@@ -213,6 +213,8 @@ def alert_annotations(alerts: list[AlertSummary], limit: int = 300) -> dict[str,
     return {a.key: a.description[:limit] for a in alerts if a.description}
 
 
+#: tools whose findings (changes) no later call repeats: cited by an open hypothesis, they stay in view
+ONCE_SEEN_TOOLS = frozenset({"recent_changes"})
 #: findings that state the call graph's direction, not an anomaly (weight 0): a reasoner judging
 #: which candidate can reach an alert needs every one of them, so they are never cut
 STRUCTURAL_SIGNALS = frozenset({"off_alert_path"})
@@ -221,9 +223,10 @@ MAX_FINDINGS, MAX_STRUCTURAL = 10, 30
 
 
 def _shown_findings(findings: list[Finding]) -> list[Finding]:
-    """The first MAX_FINDINGS findings, plus the structural ones past them."""
-    extra = [f for f in findings[MAX_FINDINGS:] if f.signal in STRUCTURAL_SIGNALS][:MAX_STRUCTURAL]
-    return findings[:MAX_FINDINGS] + extra
+    """The MAX_FINDINGS strongest findings (in their order), plus the structural ones past them."""
+    keep = set(sorted(range(len(findings)), key=lambda i: (-findings[i].weight, i))[:MAX_FINDINGS])
+    extra = [f for i, f in enumerate(findings) if i not in keep and f.signal in STRUCTURAL_SIGNALS][:MAX_STRUCTURAL]
+    return [f for i, f in enumerate(findings) if i in keep] + extra
 
 
 def _finding_view(f: Finding) -> dict[str, Any]:
