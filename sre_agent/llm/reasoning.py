@@ -357,12 +357,30 @@ def hypotheses(view: View) -> list[dict[str, Any]]:
             out.insert(0, {"entity": f"{view.namespace}/Deployment/{s}", "mechanism": "deepest anomalous component",
                            "score": round(min(0.9, 0.3 + v / 3), 4), "evidence": ev, "related": [s],
                            "reason": f"{s} is where errors originate and its dependencies look healthy"})
-    if not out and any(a.get("namespace_level") for a in view.alerts):
+    if any(a.get("namespace_level") for a in view.alerts) and (not out or _no_effect_seen(view, out)):
         ns = view.namespace
-        out.append({"entity": f"{ns}/Namespace/{ns}", "mechanism": "namespace-level alert with no anomalous component",
-                    "score": 0.5, "evidence": [c.call_id for c in view.calls[:4]], "related": [],
-                    "reason": "the alerts concern the namespace as a whole and no component shows a fault"})
+        out.insert(0, {"entity": f"{ns}/Namespace/{ns}", "mechanism": "namespace-level alert with no anomalous component",
+                       "score": 0.5, "evidence": [c.call_id for c in view.calls[:4]], "related": [],
+                       "reason": "the alerts concern the namespace as a whole and no component shows a fault"})
     return out
+
+
+#: changes that say an object was edited, not that anything went wrong
+PLAIN_CHANGES = frozenset({"spec_changed", "data_changed", "created", "rescale", "scaled"})
+
+
+def _no_effect_seen(view: View, hyps: list[dict[str, Any]]) -> bool:
+    """Whether every hypothesis is a plain edit (a rollout, say) of a service that shows no anomaly,
+    or one failing pod (which lowers what the namespace uses, see reach.py): then nothing explains
+    a namespace-wide alert better than the namespace itself (a spend alarm over an even rise)."""
+    anomalous = {s for s, v in service_scores(view).items() if v >= 0.25}
+
+    def plain(h: dict[str, Any]) -> bool:
+        signals = set(h["mechanism"].split("+"))
+        if _kind(h["entity"]) == "Pod" and signals <= FAILURE_SIGNALS:
+            return True
+        return signals <= PLAIN_CHANGES and not set(h.get("related", [])) & anomalous
+    return all(plain(h) for h in hyps)
 
 
 def _reason(c: dict[str, Any]) -> str:
