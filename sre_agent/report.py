@@ -76,13 +76,14 @@ def build_agent_output(orch: Any) -> dict[str, Any]:
                          "verified": verified and getattr(h, "status", "") == "confirmed",
                          "reasoning": f"{h.mechanism}: {h.reason}".strip(": "),
                          "evidence": _evidence_lines(orch, h.entity, h.evidence)})
-    for h in roots:  # a component blamed from its symptoms alone: name its running instance too
-        if h.mechanism == SYMPTOM_BLAME and h.entity.split("/")[1:2] in (["Deployment"], ["StatefulSet"]):
+    for h in roots:  # a component blamed from its symptoms alone, or rolled out: name its running instance too
+        if (h.mechanism == SYMPTOM_BLAME or h.mechanism.split("+")[0] == "spec_changed") \
+                and h.entity.split("/")[1:2] in (["Deployment"], ["StatefulSet"]):
             for pod in instances(orch.analyzer, h.entity):
                 if all(x["id"] != pod for x in entities):
                     entities.append({"id": pod, "contributing_factor": True, "confidence": round(min(1.0, h.score) * 0.95, 3),
                                      "verified": entities[0]["verified"] if entities else False,
-                                     "reasoning": f"runs {h.entity.split('/')[-1]}, blamed from its symptoms (no mechanism of its own seen)",
+                                     "reasoning": f"runs {h.entity.split('/')[-1]} ({h.mechanism})",
                                      "evidence": _evidence_lines(orch, h.entity, h.evidence)})
     root_ids = {h.entity for h in roots} | {e["id"] for e in entities if e["contributing_factor"]}
     for e in state.propagation:

@@ -159,20 +159,33 @@ class IncidentState(BaseModel):
         """A compact JSON view for a model context, cut to ``max_tokens`` (oldest evidence first).
 
         Evidence is ordered by weight; when the budget is exceeded the weakest findings go first
-        and a marker says how many were left out.  Evidence an open hypothesis cites goes last:
-        a change seen once (a flag flip, say) must not drop out of the context under a stream of
-        louder symptoms while it is still being considered.
+        and a marker says how many were left out.  Of an item cut that an open hypothesis cites,
+        the findings on open hypotheses' own entities stay (a change seen once, a flag flip say,
+        must not drop out of the context under louder symptoms while it is still considered).
         """
         count = count_tokens or approx_tokens
-        cited = {c for h in self.hypotheses if h.status != "rejected" for c in h.evidence}
-        evidence = sorted(self.evidence, key=lambda e: (not (e.call_id in cited and e.tool in ONCE_SEEN_TOOLS),
-                                                        -max((f.weight for f in e.findings), default=0), e.id))
+        evidence = sorted(self.evidence, key=lambda e: (-max((f.weight for f in e.findings), default=0), e.id))
         shown = list(evidence)
         while True:
-            text = self._render(shown, len(evidence) - len(shown))
+            text = self._render(shown + self._pinned(evidence, shown), len(evidence) - len(shown))
             if count(text) <= max_tokens or not shown:
                 return text
             shown = shown[:-max(1, len(shown) // 5)]
+
+    def _pinned(self, evidence: list[EvidenceItem], shown: list[EvidenceItem]) -> list[EvidenceItem]:
+        """Cut items an open hypothesis cites, reduced to the findings on open hypotheses' entities."""
+        open_hyps = [h for h in self.hypotheses if h.status != "rejected"]
+        cited = {c for h in open_hyps for c in h.evidence}
+        entities = {h.entity for h in open_hyps}
+        kept = {e.id for e in shown}
+        out = []
+        for e in evidence:
+            if e.id in kept or e.call_id not in cited:
+                continue
+            own = [f for f in e.findings if f.entity in entities]
+            if own:
+                out.append(e.model_copy(update={"findings": own}))
+        return out
 
     def _render(self, evidence: list[EvidenceItem], omitted: int) -> str:
         view: dict[str, Any] = {
@@ -213,8 +226,6 @@ def alert_annotations(alerts: list[AlertSummary], limit: int = 300) -> dict[str,
     return {a.key: a.description[:limit] for a in alerts if a.description}
 
 
-#: tools whose findings (changes) no later call repeats: cited by an open hypothesis, they stay in view
-ONCE_SEEN_TOOLS = frozenset({"recent_changes"})
 #: findings that state the call graph's direction, not an anomaly (weight 0): a reasoner judging
 #: which candidate can reach an alert needs every one of them, so they are never cut
 STRUCTURAL_SIGNALS = frozenset({"off_alert_path"})
