@@ -81,7 +81,8 @@ def build_agent_output(orch: Any) -> dict[str, Any]:
                 and h.entity.split("/")[1:2] in (["Deployment"], ["StatefulSet"]):
             for pod in instances(orch.analyzer, h.entity):
                 if all(x["id"] != pod for x in entities):
-                    entities.append({"id": pod, "contributing_factor": True, "confidence": round(min(1.0, h.score) * 0.95, 3),
+                    entities.append({"id": pod, "contributing_factor": True, "instance_of": h.entity,
+                                     "confidence": round(min(1.0, h.score) * 0.95, 3),
                                      "verified": entities[0]["verified"] if entities else False,
                                      "reasoning": f"runs {h.entity.split('/')[-1]} ({h.mechanism})",
                                      "evidence": _evidence_lines(orch, h.entity, h.evidence)})
