@@ -377,7 +377,7 @@ def _no_effect_seen(view: View, hyps: list[dict[str, Any]]) -> bool:
 
     def plain(h: dict[str, Any]) -> bool:
         signals = set(h["mechanism"].split("+"))
-        if _kind(h["entity"]) == "Pod" and signals <= FAILURE_SIGNALS:
+        if _kind(h["entity"]) == "Pod" and signals <= FAILURE_SIGNALS | {"scheduling"}:
             return True
         return signals <= PLAIN_CHANGES and not set(h.get("related", [])) & anomalous
     return all(plain(h) for h in hyps)
