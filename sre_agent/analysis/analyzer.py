@@ -244,11 +244,20 @@ class Analyzer:
 
     # -- graph -----------------------------------------------------------------------------
     @cached_property
+    def _declared_all(self) -> dict[str, set[str]]:
+        return declared_callees(self.ownership.objects.values())
+
+    @cached_property
     def declared(self) -> dict[str, set[str]]:
         """Untraced workload -> the Services its configuration names (analysis/declared.py): the
         calls of a service that emits no spans, which traces cannot show."""
         traced = self.traces.services if self.traces else set()
-        return {w: cs for w, cs in declared_callees(self.ownership.objects.values()).items() if w not in traced}
+        return {w: cs for w, cs in self._declared_all.items() if w not in traced}
+
+    def declared_untraced_callees(self, service: str) -> set[str]:
+        """The Services ``service``'s configuration names that emit no spans: calls traces cannot show."""
+        traced = self.traces.services if self.traces else set()
+        return {c for c in self._declared_all.get(service, set()) if c not in traced}
 
     def callees(self, service: str) -> list[str]:
         """Services ``service`` calls: seen in traces, plus the profile's hints if one is given."""
@@ -279,10 +288,11 @@ class Analyzer:
         return seen
 
     def sync_callees(self, service: str) -> list[str]:
-        """The callees ``service`` waits for: a message consumer is not one (its failure stays its own)."""
+        """The callees ``service`` waits for: a message consumer is not one (its failure stays its own);
+        a Service its configuration names that emits no spans is taken as one (traces cannot say)."""
         hinted = self.profile.callees(service) if self.profile else []  # a profile's calls; its consumers are apart
         dynamic = self.traces.sync_callees(service) if self.traces else []
-        return sorted(set(hinted) | set(dynamic))
+        return sorted(set(hinted) | set(dynamic) | self.declared_untraced_callees(service))
 
     def sync_reach(self, service: str, depth: int = 8) -> set[str]:
         """``service`` and every service it reaches through synchronous calls: the services whose
