@@ -3,12 +3,12 @@
 Traces show who calls whom, but only for services that emit spans.  A service without traces
 (a load generator, a batch job, an uninstrumented client) still declares where it sends its
 requests, the way Kubernetes service discovery works: an environment variable holding a
-Service's DNS name, alone, as ``host:port`` or inside a URL (``http://frontend:8080``,
+Service's DNS name, alone, as ``host:port`` or inside a URL (``http://web:8080``,
 ``db.shop.svc.cluster.local:5432``).  Variables of the OpenTelemetry SDK (``OTEL_*``) name
 where telemetry goes, which is not a call of the application, and are skipped.
 
 Example:
-    >>> env = {"LOCUST_HOST": "http://web-edge:8080", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317",
+    >>> env = {"TARGET_HOST": "http://web-edge:8080", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317",
     ...        "USERS": "10", "CACHE": "cache.shop.svc.cluster.local:6379"}
     >>> sorted(named_services(env, {"web-edge", "collector", "cache", "users"}))
     ['cache', 'web-edge']
