@@ -50,6 +50,23 @@ def reported_roots(orch: Any) -> tuple[list[Any], bool]:
     return unverified_candidates(orch.state), False
 
 
+#: the reasoner's mechanism for a component blamed from its symptoms (no mechanism of its own seen)
+SYMPTOM_BLAME = "deepest anomalous component"
+#: a workload with more pods than this is not reported pod by pod
+MAX_INSTANCES = 2
+
+
+def instances(analyzer: Any, workload: str) -> list[str]:
+    """The pods a workload owns (ownership chain), when there are at most :data:`MAX_INSTANCES`:
+    which object carries a fault seen only as symptoms is unknown, and a single running instance
+    (a data store's pod, say) is what an operator inspects first."""
+    own = getattr(analyzer, "ownership", None)
+    if own is None:
+        return []
+    pods = sorted(p for p, o in own.objects.items() if o.kind == "Pod" and workload in own.chain(p)[1:])
+    return pods if 0 < len(pods) <= MAX_INSTANCES else []
+
+
 def build_agent_output(orch: Any) -> dict[str, Any]:
     state = orch.state
     roots, verified = reported_roots(orch)
@@ -59,7 +76,17 @@ def build_agent_output(orch: Any) -> dict[str, Any]:
                          "verified": verified and getattr(h, "status", "") == "confirmed",
                          "reasoning": f"{h.mechanism}: {h.reason}".strip(": "),
                          "evidence": _evidence_lines(orch, h.entity, h.evidence)})
-    root_ids = {h.entity for h in roots}
+    for h in roots:  # a component blamed from its symptoms alone, or rolled out: name its running instance too
+        if (h.mechanism == SYMPTOM_BLAME or h.mechanism.split("+")[0] == "spec_changed") \
+                and h.entity.split("/")[1:2] in (["Deployment"], ["StatefulSet"]):
+            for pod in instances(orch.analyzer, h.entity):
+                if all(x["id"] != pod for x in entities):
+                    entities.append({"id": pod, "contributing_factor": True, "instance_of": h.entity,
+                                     "confidence": round(min(1.0, h.score) * 0.95, 3),
+                                     "verified": entities[0]["verified"] if entities else False,
+                                     "reasoning": f"runs {h.entity.split('/')[-1]} ({h.mechanism})",
+                                     "evidence": _evidence_lines(orch, h.entity, h.evidence)})
+    root_ids = {h.entity for h in roots} | {e["id"] for e in entities if e["contributing_factor"]}
     for e in state.propagation:
         for ent in (e.source, e.target):
             if ent not in root_ids and all(x["id"] != ent for x in entities):

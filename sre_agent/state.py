@@ -160,17 +160,34 @@ class IncidentState(BaseModel):
 
         Evidence is ordered by weight; when the budget is exceeded the weakest findings go first
         and a marker says how many were left out.  Evidence a live (not rejected) hypothesis rests
-        on is dropped last: a candidate must not vanish from the context while it is weighed.
+        on is dropped last: a candidate must not vanish from the context while it is weighed.  Of an
+        item cut that an open hypothesis cites, the findings on open hypotheses' own entities stay
+        (a change seen once, a flag flip say, must not drop out of the context under louder symptoms).
         """
         count = count_tokens or approx_tokens
         cited = {c for h in self.hypotheses if h.status != "rejected" for c in h.evidence}
         evidence = sorted(self.evidence, key=lambda e: (e.call_id not in cited, -max((f.weight for f in e.findings), default=0), e.id))
         shown = list(evidence)
         while True:
-            text = self._render(shown, len(evidence) - len(shown))
+            text = self._render(shown + self._pinned(evidence, shown), len(evidence) - len(shown))
             if count(text) <= max_tokens or not shown:
                 return text
             shown = shown[:-max(1, len(shown) // 5)]
+
+    def _pinned(self, evidence: list[EvidenceItem], shown: list[EvidenceItem]) -> list[EvidenceItem]:
+        """Cut items an open hypothesis cites, reduced to the findings on open hypotheses' entities."""
+        open_hyps = [h for h in self.hypotheses if h.status != "rejected"]
+        cited = {c for h in open_hyps for c in h.evidence}
+        entities = {h.entity for h in open_hyps}
+        kept = {e.id for e in shown}
+        out = []
+        for e in evidence:
+            if e.id in kept or e.call_id not in cited:
+                continue
+            own = [f for f in e.findings if f.entity in entities]
+            if own:
+                out.append(e.model_copy(update={"findings": own}))
+        return out
 
     def _render(self, evidence: list[EvidenceItem], omitted: int) -> str:
         view: dict[str, Any] = {
@@ -189,7 +206,7 @@ class IncidentState(BaseModel):
                            + (f" BLOCKED({c['blocked']})" if c.get("blocked") else "") for c in self.calls_made],
             "untrusted_data": {"evidence": [
                 {"call_id": e.call_id, "tool": e.tool, "summary": e.summary[:160],
-                 "findings": [_finding_view(f) for f in e.findings[:10]]}
+                 "findings": [_finding_view(f) for f in _shown_findings(e.findings)]}
                 for e in sorted(evidence, key=lambda e: int(e.id[1:]))
             ]},
         }
@@ -209,6 +226,20 @@ class IncidentState(BaseModel):
 def alert_annotations(alerts: list[AlertSummary], limit: int = 300) -> dict[str, str]:
     """Alert key -> its annotation text (description/summary), for the untrusted_data envelope."""
     return {a.key: a.description[:limit] for a in alerts if a.description}
+
+
+#: findings that state the call graph's direction, not an anomaly (weight 0): a reasoner judging
+#: which candidate can reach an alert needs every one of them, so they are never cut
+STRUCTURAL_SIGNALS = frozenset({"off_alert_path"})
+#: findings shown per evidence item (structural ones aside, up to MAX_STRUCTURAL more)
+MAX_FINDINGS, MAX_STRUCTURAL = 10, 30
+
+
+def _shown_findings(findings: list[Finding]) -> list[Finding]:
+    """The MAX_FINDINGS strongest findings (in their order), plus the structural ones past them."""
+    keep = set(sorted(range(len(findings)), key=lambda i: (-findings[i].weight, i))[:MAX_FINDINGS])
+    extra = [f for i, f in enumerate(findings) if i not in keep and f.signal in STRUCTURAL_SIGNALS][:MAX_STRUCTURAL]
+    return [f for i, f in enumerate(findings) if i in keep] + extra
 
 
 def _finding_view(f: Finding) -> dict[str, Any]:

@@ -123,6 +123,9 @@ def test_with_nothing_left_to_try_the_planner_gives_up() -> None:
     view = View(alerts=[{"key": "a", "subject": "cart", "namespace": "shop"}], namespace="shop")
     view.done = {canonical(t, a) for t, a in SURVEY} | {canonical("trace_errors", {"service": "cart"}),
                                                          canonical("call_graph", {"service": "cart"})}
+    # the alerting service the traces said nothing about has been drilled too (logs, metrics, its Service)
+    view.done |= {canonical("search_logs", {"service": "cart"}), canonical("metric_anomalies", {"entity": "cart"}),
+                  canonical("describe", {"entity": "shop/Service/cart"})}
     first = plan(view)
     assert first["action"] == "investigate" and all(s["why"].startswith("no confirmed cause") for s in first["steps"])
     view.done |= {canonical(t, a) for t, a, _ in widening_steps(view)}

@@ -13,6 +13,7 @@ from ..backends._redact import one_line
 from ..backends.base import ObservabilityBackend
 from ..models import Alert, K8sEvent, parse_map
 from .changes import Change, object_changes
+from .declared import declared_callees
 from .unversioned import unversioned_changes
 from .timeutil import parse_k8s_time
 from .flags import evaluations_from_logs, evaluations_from_spans, flag_definitions, flag_providers
@@ -249,6 +250,22 @@ class Analyzer:
         return out
 
     # -- graph -----------------------------------------------------------------------------
+    @cached_property
+    def _declared_all(self) -> dict[str, set[str]]:
+        return declared_callees(self.ownership.objects.values())
+
+    @cached_property
+    def declared(self) -> dict[str, set[str]]:
+        """Untraced workload -> the Services its configuration names (analysis/declared.py): the
+        calls of a service that emits no spans, which traces cannot show."""
+        traced = self.traces.services if self.traces else set()
+        return {w: cs for w, cs in self._declared_all.items() if w not in traced}
+
+    def declared_untraced_callees(self, service: str) -> set[str]:
+        """The Services ``service``'s configuration names that emit no spans: calls traces cannot show."""
+        traced = self.traces.services if self.traces else set()
+        return {c for c in self._declared_all.get(service, set()) if c not in traced}
+
     def callees(self, service: str) -> list[str]:
         """Services ``service`` calls: seen in traces, plus the profile's hints if one is given."""
         hinted = self.profile.callees(service) if self.profile else []
@@ -256,9 +273,12 @@ class Analyzer:
         return sorted(set(hinted) | set(dynamic))
 
     def callers(self, service: str) -> list[str]:
+        """Services calling ``service``: seen in traces, plus the untraced workloads whose
+        configuration names it (a traffic source that emits no spans), plus the profile's hints."""
         hinted = self.profile.callers(service) if self.profile else []
         dynamic = self.traces.callers(service) if self.traces else []
-        return sorted(set(hinted) | set(dynamic))
+        declared = {w for w, cs in self.declared.items() if service in cs}
+        return sorted(set(hinted) | set(dynamic) | declared)
 
     def downstream(self, services: list[str], depth: int = 6) -> list[str]:
         """Every service reachable from ``services`` along calls (themselves included)."""
@@ -275,10 +295,11 @@ class Analyzer:
         return seen
 
     def sync_callees(self, service: str) -> list[str]:
-        """The callees ``service`` waits for: a message consumer is not one (its failure stays its own)."""
+        """The callees ``service`` waits for: a message consumer is not one (its failure stays its own);
+        a Service its configuration names that emits no spans is taken as one (traces cannot say)."""
         hinted = self.profile.callees(service) if self.profile else []  # a profile's calls; its consumers are apart
         dynamic = self.traces.sync_callees(service) if self.traces else []
-        return sorted(set(hinted) | set(dynamic))
+        return sorted(set(hinted) | set(dynamic) | self.declared_untraced_callees(service))
 
     def sync_reach(self, service: str, depth: int = 8) -> set[str]:
         """``service`` and every service it reaches through synchronous calls: the services whose
@@ -324,9 +345,12 @@ class Analyzer:
 
     @cached_property
     def neighbourhood(self) -> list[str]:
-        """Services on the alerting services' call paths (callees, transitively) and their callers."""
+        """Services on the alerting services' call paths (callees, transitively) and their callers;
+        every service when an alert concerns the namespace as a whole (a spend alert, say)."""
         base = self.alert_services
-        if not base:
+        whole = any(not any(a.labels.get(k) for k in ("service_name", "service", "deployment", "pod"))
+                    for a in self.alerts)
+        if not base or whole:
             return sorted(self.service_names)
         down = self.downstream(base)
         up = {c for s in base for c in self.callers(s)}

@@ -1,5 +1,6 @@
-"""HorizontalPodAutoscaler: pinned at its maximum, unable to scale (missing metrics, failing
-conditions), a scale target that does not exist.
+"""HorizontalPodAutoscaler: pinned at its maximum, a floor holding replicas the load does not
+need (spend with low utilization), unable to scale (missing metrics, failing conditions), a
+scale target that does not exist.
 
 Example:
     >>> from sre_agent.models import K8sObject
@@ -14,6 +15,35 @@ Example:
 from __future__ import annotations
 
 from .base import Analyzer, Cluster, Finding, condition, first_last, spec, status, status_time
+
+
+#: a floor holds more replicas than demand needs when utilization is below this share of the target
+IDLE_SHARE = 0.5
+
+
+def over_demand(sp: dict, st: dict) -> str:
+    """Why the HPA's floor holds replicas the load does not need ('' if it does not): at least two
+    replicas kept at ``minReplicas`` while every resource metric's utilization is under half its
+    target, so the autoscaler would go lower if the floor let it (spend with low utilization).
+
+    >>> over_demand({"minReplicas": 8, "maxReplicas": 8, "metrics": [{"type": "Resource", "resource":
+    ...     {"name": "cpu", "target": {"averageUtilization": 80}}}]}, {"currentReplicas": 8, "currentMetrics":
+    ...     [{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 20}}}]})
+    'replicas held at minReplicas 8 (= maxReplicas: scaling disabled) while cpu utilization is 20% of a 80% target'
+    """
+    lo, cur = sp.get("minReplicas", 1), st.get("currentReplicas")
+    if not isinstance(lo, int) or not isinstance(cur, int) or lo < 2 or cur != lo:
+        return ""
+    targets = {((m.get("resource") or {}).get("name")): ((m.get("resource") or {}).get("target") or {}).get("averageUtilization")
+               for m in sp.get("metrics") or [] if m.get("type") == "Resource"}
+    current = {((m.get("resource") or {}).get("name")): ((m.get("resource") or {}).get("current") or {}).get("averageUtilization")
+               for m in st.get("currentMetrics") or [] if m.get("type") == "Resource"}
+    pairs = [(n, current.get(n), t) for n, t in targets.items() if isinstance(t, (int, float)) and t > 0]
+    if not pairs or any(not isinstance(c, (int, float)) or c >= IDLE_SHARE * t for _, c, t in pairs):
+        return ""
+    fixed = " (= maxReplicas: scaling disabled)" if sp.get("maxReplicas") == lo else ""
+    return f"replicas held at minReplicas {lo}{fixed} while " + ", ".join(
+        f"{n} utilization is {c:g}% of a {t:g}% target" for n, c, t in pairs)
 
 
 class HPAAnalyzer(Analyzer):
@@ -38,6 +68,11 @@ class HPAAnalyzer(Analyzer):
                 first, last = first_last(evs, status_time((limited or {}).get("lastTransitionTime"), st.get("lastScaleTime")))
                 out.append(Finding(object=hid, reason="hpa_at_max", severity="warning", related=[target], first_seen=first,
                                    last_seen=last, message=f"pinned at maxReplicas {mx} (current {cur}, desired {desired})"))
+            floor = over_demand(sp, st)
+            if floor:
+                first, last = first_last([], status_time(st.get("lastScaleTime")))
+                out.append(Finding(object=hid, reason="hpa_floor_over_demand", severity="warning", related=[target],
+                                   first_seen=first, last_seen=last, message=floor))
             metric_evs = cluster.events_of(hid, "FailedGetResourceMetric", "FailedComputeMetricsReplicas",
                                            "FailedGetExternalMetric", "FailedGetPodsMetric")
             bad = [c for c in st.get("conditions") or [] if c.get("type") in ("AbleToScale", "ScalingActive")

@@ -32,6 +32,10 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
         # a workload's anomaly shows on the pods it owns (their findings list the owner chain)
         own += [(e, f) for e, f in orch.state.findings() if f.entity.split("/")[1:2] == ["Pod"] and entity in f.related]
+        # ... and in its callers' failed calls to the Service fronting them (a data store that
+        # emits no spans is seen only there)
+        fronts = _fronting_services(an, entity) if not _acted_on(orch, entity) else set()
+        own += [(e, f) for e, f in orch.state.findings() if f.entity in fronts and f.signal in _FAILED_CALLS]
     exists = (entity in an.ownership.objects or any(g.involved == entity for g in an.event_groups)
               or (kind == "Namespace" and any(o.namespace == name for o in an.ownership.objects.values())))
     anomaly_calls = sorted({e.call_id for e, f in own if f.signal in MECHANISM_SIGNALS})
@@ -46,7 +50,9 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     related.discard("")
     alerting = an.alert_services
     upstream = True
-    if alerting and kind != "Namespace":
+    whole = any(not any(a.labels.get(k) for k in ("service_name", "service", "deployment", "pod"))
+                and (a.namespace or ns) == ns for a in an.alerts)  # an alert on the namespace as a whole
+    if alerting and kind != "Namespace" and not whole:
         reach = {r for s in alerting for r in an.sync_reach(s)} | {c for s in alerting for c in an.callers(s)}
         upstream = bool(related & (reach | _failing_peers(orch, reach | set(alerting))))
     if kind == "Namespace":
@@ -69,12 +75,43 @@ def _failing_peers(orch: Any, reach: set[str]) -> set[str]:
             if f.signal in _DEPENDENCY_SIGNALS and any((an.service_of(r) or r.split("/")[-1]) in reach for r in f.related)}
 
 
+def _fronting_services(an: Any, workload: str) -> set[str]:
+    """Service ids selecting pods the workload owns (by ownership chain), or named as it when it
+    has no pods; none when the workload emits spans (its own spans show its anomalies)."""
+    ns, _, name = workload.split("/")
+    traced = an.traces.services if an.traces else set()
+    if name in traced or (an.service_of(workload) or name) in traced:
+        return set()
+    out = {sid for sid, pods in an.ownership.service_pods.items()
+           if sid.split("/")[0] == ns and any(workload in an.ownership.chain(p) for p in pods)}
+    if not out and f"{ns}/Service/{name}" in an.ownership.objects:
+        out.add(f"{ns}/Service/{name}")
+    return out
+
+
+#: findings of something done to a component (a change, an experiment): its failure then is their effect
+_ACTS_ON = frozenset({"chaos_experiment", "feature_flag_change", "spec_changed", "data_changed", "network_policy",
+                      "scaled_to_zero", "port_mismatch", "created"})
+
+
+def _acted_on(orch: Any, workload: str) -> bool:
+    """Whether a recorded change or chaos experiment acts on the workload's service (or its pods):
+    then its callers' failed calls are that change's effect, not an anomaly of its own."""
+    an = orch.analyzer
+    service = an.service_of(workload) or workload.split("/")[-1]
+    return any(f.signal in _ACTS_ON and f.entity != workload
+               and any((an.service_of(r) or r.split("/")[-1]) == service for r in f.related)
+               for _, f in orch.state.findings())
+
+
 #: switch for the symptom check below (kept separately switchable for measurements)
 SYMPTOM_CHECK = True
 #: signals an entity shows when something it depends on fails: they alone do not make a root cause
 SYMPTOM_SIGNALS = {"error_rate", "latency", "failing_callee", "slow_callee", "error_logs", "connection_errors",
                    "unreachable_peer", "metric_anomaly", "alert", "off_alert_path"}
 _DEPENDENCY_SIGNALS = ("failing_callee", "slow_callee", "unreachable_peer")
+#: callers' calls to a service that failed or got no answer (slowness alone may be load, not a fault)
+_FAILED_CALLS = ("failing_callee", "unreachable_peer")
 
 
 def _not_a_symptom(orch: Any, entity: str, own: list[Any]) -> dict[str, Any]:

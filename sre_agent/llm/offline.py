@@ -264,7 +264,7 @@ class OfflineReasoner(ChatCompletionClient):
                                                           if h.get("entity") == e), [])}
                           for e in view.claims if view.verdicts.get(e) not in ("confirmed", "rejected")]
             if not claims:
-                claims = reasoning.root_causes(reasoning.hypotheses(view))
+                claims = reasoning.root_causes(reasoning.hypotheses(view), set(reasoning.alert_services(view)))
             return "VERDICTS\n" + json.dumps({"verdicts": reasoning.verify(view, claims)}, sort_keys=True)
         ended = distractors(view)  # trouble over before the onset: not a cause (timing.py)
         view.ruled_out = view.ruled_out + [d["entity"] for d in ended if d["entity"] not in view.ruled_out]
@@ -274,7 +274,7 @@ class OfflineReasoner(ChatCompletionClient):
         if ended:
             out["ruled_out_candidates"] = [{"entity": d["entity"], "reason": d["reason"]} for d in ended[:10]]
         if out["action"] in ("verify", "conclude"):
-            roots = reasoning.root_causes(out["hypotheses"])
+            roots = reasoning.root_causes(out["hypotheses"], set(reasoning.alert_services(view)))
             out["propagation"] = reasoning.propagation(view, roots)
         if out["action"] == "conclude":
             out["rule_out_alerts"] = rule_out_reasons(view, out.get("propagation", []),

@@ -39,6 +39,8 @@ MECHANISM_SIGNALS = {
     "scaled_to_zero": 0.95, **STATE_MECHANISMS,
 }
 OWNER_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+#: a service's failure as its callers see it (their calls to it fail or get no answer)
+CALLER_SEEN = ("failing_callee", "unreachable_peer")
 CHAOS_KINDS = {"networkchaos", "podchaos", "stresschaos", "httpchaos", "jvmchaos", "iochaos", "dnschaos", "timechaos", "schedule"}
 SURVEY = [("get_alerts", {}), ("service_health", {}), ("recent_changes", {}), ("get_events", {}), ("analyze_cluster", {})]
 MAX_WALK = 10
@@ -323,8 +325,11 @@ def next_steps(view: View) -> list[tuple[str, dict[str, Any], str]]:
             want("call_graph", {"service": s}, f"what {s} depends on")
     if steps:
         return steps
-    # drill into the deepest anomalous services and the changed objects linked to them
-    for s, _ in ranked[:MAX_DRILL]:
+    # drill into the deepest anomalous services and the changed objects linked to them; an
+    # alerting service the traces say nothing about (it emits no spans) is drilled too
+    scored = service_scores(view)
+    silent = [(s, 0.0) for s in alert_services(view) if s not in scored]
+    for s, _ in ranked[:MAX_DRILL] + silent[:MAX_DRILL]:
         want("search_logs", {"service": s}, f"error messages of {s}")
         want("metric_anomalies", {"entity": s}, f"resource and traffic anomalies of {s}")
         want("describe", {"entity": f"{view.namespace}/Service/{s}"}, f"is the Service {s} wired to its pods")
@@ -352,12 +357,30 @@ def hypotheses(view: View) -> list[dict[str, Any]]:
             out.insert(0, {"entity": f"{view.namespace}/Deployment/{s}", "mechanism": "deepest anomalous component",
                            "score": round(min(0.9, 0.3 + v / 3), 4), "evidence": ev, "related": [s],
                            "reason": f"{s} is where errors originate and its dependencies look healthy"})
-    if not out and any(a.get("namespace_level") for a in view.alerts):
+    if any(a.get("namespace_level") for a in view.alerts) and (not out or _no_effect_seen(view, out)):
         ns = view.namespace
-        out.append({"entity": f"{ns}/Namespace/{ns}", "mechanism": "namespace-level alert with no anomalous component",
-                    "score": 0.5, "evidence": [c.call_id for c in view.calls[:4]], "related": [],
-                    "reason": "the alerts concern the namespace as a whole and no component shows a fault"})
+        out.insert(0, {"entity": f"{ns}/Namespace/{ns}", "mechanism": "namespace-level alert with no anomalous component",
+                       "score": 0.5, "evidence": [c.call_id for c in view.calls[:4]], "related": [],
+                       "reason": "the alerts concern the namespace as a whole and no component shows a fault"})
     return out
+
+
+#: changes that say an object was edited, not that anything went wrong
+PLAIN_CHANGES = frozenset({"spec_changed", "data_changed", "created", "rescale", "scaled"})
+
+
+def _no_effect_seen(view: View, hyps: list[dict[str, Any]]) -> bool:
+    """Whether every hypothesis is a plain edit (a rollout, say) of a service that shows no anomaly,
+    or one failing pod (which lowers what the namespace uses, see reach.py): then nothing explains
+    a namespace-wide alert better than the namespace itself (a spend alarm over an even rise)."""
+    anomalous = {s for s, v in service_scores(view).items() if v >= 0.25}
+
+    def plain(h: dict[str, Any]) -> bool:
+        signals = set(h["mechanism"].split("+"))
+        if _kind(h["entity"]) == "Pod" and signals <= FAILURE_SIGNALS | {"scheduling"}:
+            return True
+        return signals <= PLAIN_CHANGES and not set(h.get("related", [])) & anomalous
+    return all(plain(h) for h in hyps)
 
 
 def _reason(c: dict[str, Any]) -> str:
@@ -365,8 +388,20 @@ def _reason(c: dict[str, Any]) -> str:
     return f"{', '.join(c['signals'])}" + (f", acting on {rel}" if rel else "")
 
 
-def root_causes(hyps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The hypotheses to report as root causes: the best, and those nearly as good of its kind."""
+#: a second root cause for alerts the best one does not reach needs this share of its score
+OTHER_ALERTS_SHARE = 0.75
+
+
+def root_causes(hyps: list[dict[str, Any]], alerting: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The hypotheses to report as root causes: the best, and those nearly as good of its kind;
+    with the alerting services given, also a nearly-as-good one acting on an alerting service
+    none of those acts on (two independent troubles, each with its own alerts).
+
+    >>> hs = [{"entity": "ns/Pod/db-x7k2p", "score": 0.55, "related": ["db"]},
+    ...       {"entity": "ns/Deployment/shop", "score": 0.44, "related": ["shop"]}]
+    >>> [h["entity"] for h in root_causes(hs)], [h["entity"] for h in root_causes(hs, {"db", "shop"})]
+    (['ns/Pod/db-x7k2p'], ['ns/Pod/db-x7k2p', 'ns/Deployment/shop'])
+    """
     if not hyps:
         return []
     top = hyps[0]
@@ -378,6 +413,12 @@ def root_causes(hyps: list[dict[str, Any]]) -> list[dict[str, Any]]:
         same_component = svc(h["entity"]) in top_services
         if h["score"] >= 0.8 * top["score"] and (same_kind or same_component or h["score"] >= 0.95 * top["score"]):
             out.append(h)
+    covered = {s for h in out for s in (set(h.get("related", [])) | {service_of(h["entity"])})} & set(alerting)
+    for h in hyps[1:]:
+        acts_on = (set(h.get("related", [])) | {service_of(h["entity"])}) & set(alerting)
+        if h not in out and h["score"] >= OTHER_ALERTS_SHARE * top["score"] and acts_on - covered:
+            out.append(h)
+            covered |= acts_on
     # a failing Pod is reported with the workload that owns it: the object an operator acts on
     for h in list(out):
         if _kind(h["entity"]) == "Pod":
@@ -397,7 +438,7 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
         return {"action": "investigate", "hypotheses": hyps,
                 "steps": [{"tool": t, "args": a, "why": w} for t, a, w in steps[:max_steps]]}
     hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected"]
-    roots = [h["entity"] for h in root_causes(hyps)]
+    roots = [h["entity"] for h in root_causes(hyps, set(alert_services(view)))]
     if not roots:  # nothing left to claim: change course rather than ask to stop (see change_course.py)
         from .change_course import change_course
         wider = change_course(view)
@@ -422,9 +463,10 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         own = [f for f in findings if f["entity"] == ent]
         if _kind(ent) in OWNER_KINDS:  # a workload's anomalies show on the pods it owns
             own += [f for f in findings if _kind(f["entity"]) == "Pod" and ent in f.get("related", [])]
-        if _kind(ent).lower() == "schedule":  # a chaos Schedule acts through what it spawns
-            own += [f for f in findings if _kind(f["entity"]).lower() in CHAOS_KINDS and f["entity"] != ent
-                    and svc(f["entity"]).startswith(svc(ent))]
+            # ... and in its callers' failed calls to its Service (a data store that emits no spans
+            # is seen only there)
+            own += [f for f in findings if _kind(f["entity"]) == "Service" and svc(f["entity"]) == svc(ent)
+                    and f["entity"].split("/")[0] == ent.split("/")[0] and f.get("signal") in CALLER_SEEN]
         exists = bool(own) or _kind(ent) == "Namespace"
         anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS
                    or f.get("signal") in STATE_ANOMALIES]
@@ -432,7 +474,9 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         related = set(claim.get("related", [])) | {svc(ent)}
         for f in own:
             related |= {service_of(r) for r in f.get("related", [])}
-        upstream = (not alerting) or bool(related & (set(scores) | alerting)) or svc(ent) in scores or _kind(ent) == "Namespace"
+        whole = any(a.get("namespace_level") for a in view.alerts)  # every workload is upstream of such an alert
+        upstream = (not alerting) or whole or bool(related & (set(scores) | alerting)) or svc(ent) in scores \
+            or _kind(ent) == "Namespace"
         checks = [
             {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own}, key=_call_order)[:4]},
             {"check": "anomaly_observed", "passed": bool(anomaly) or _kind(ent) == "Namespace", "evidence": sorted(set(anomaly), key=_call_order)[:4]},

@@ -20,7 +20,7 @@ STATE_MECHANISMS: dict[str, float] = {
     "chaos_active": 1.0, "target_port_mismatch": 0.95, "selector_no_match": 0.9, "denies_ingress": 0.9,
     "denies_egress": 0.85, "missing_configmap": 0.9, "missing_secret": 0.9, "missing_key": 0.85,
     "backend_missing": 0.85, "backend_port_missing": 0.85, "quota_exhausted": 0.9, "quota_rejects_pods": 0.9,
-    "limit_range_rejects": 0.85,
+    "limit_range_rejects": 0.85, "hpa_floor_over_demand": 0.8,
     # failures of a component, seen while they last
     "image_pull_error": 0.9, "config_error": 0.85, "oom_killed": 0.8, "init_failing": 0.8, "crash_loop": 0.75,
     "unschedulable": 0.8, "quota_exceeded": 0.85, "quota_rejected": 0.85, "failed_create": 0.7, "replica_failure": 0.6, "pvc_pending": 0.85,
