@@ -9,8 +9,8 @@ after the runs, as the scorer does; the agent never sees it.
     python -m sre_agent.eval.breakdown --by kind --json out.json hard3.json
 
 prints mean root-cause recall [95 % bootstrap interval] of each suite, then one row per
-mechanism (or root-cause kind) with its recall in every suite, the runs that score below 1 and
-the runs with no root cause at all.
+mechanism (or root-cause kind) with its mean recall in every suite; the suite table also lists
+the scenarios that score below 1 and counts the answers with no root cause at all.
 
 >>> rows = [Row("s", "Scenario-1", "load", "Pod", 0.0, 0), Row("s", "Scenario-2", "load", "Pod", 1.0, 1)]
 >>> group(rows, "mechanism")["load"]["s"]
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         t.add_column(s)
     for key in sorted(table):
         n = len({r.scenario for r in rows if getattr(r, args.by) == key})
-        t.add_row(key, str(n), *(_fmt(table[key][s]) if table[key].get(s) else "–" for s in suites))
+        t.add_row(key, str(n), *(f"{sum(v) / len(v):.2f}" if (v := table[key].get(s)) else "–" for s in suites))
     console.print(t)
     if args.json:
         args.json.write_text(json.dumps({"rows": [asdict(r) for r in rows], "by": args.by,
