@@ -36,6 +36,10 @@ def test_a_cut_item_an_open_hypothesis_cites_keeps_that_hypothesis_findings():
     text = st.render(max_tokens=1500)
     items = {e["call_id"]: e for e in _evidence(text)}
     assert "call_1" in items, "the cited change stays in view"
+    assert items["call_1"]["findings"][0]["entity"] == "ns/ConfigMap/flags"
+    assert len(items) < 39, "louder uncited items are cut before the cited one"
+    # so tight that even the cited item must be cut: the finding on the hypothesis alone stays
+    items = {e["call_id"]: e for e in _evidence(st.render(max_tokens=700))}
     assert [f["entity"] for f in items["call_1"]["findings"]] == ["ns/ConfigMap/flags"]
     st.upsert_hypothesis("ns/ConfigMap/flags", status="rejected")
     assert "call_1" not in {e["call_id"] for e in _evidence(st.render(max_tokens=1500))}
