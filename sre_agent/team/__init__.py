@@ -19,7 +19,9 @@ from ..llm.traced import TracedClient
 from ..models import Alert
 from ..prompts_loader import load_prompt
 from ..trace import TraceWriter
-from ._orchestrator import GuardedWorkbench, Orchestrator, RunTermination
+from ._orchestrator import Orchestrator
+from ._termination import RunTermination
+from ._workbench import GuardedWorkbench
 
 
 def build_team(orch: Orchestrator) -> SelectorGroupChat:

@@ -17,11 +17,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from autogen_agentchat.base import TerminationCondition
-from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, StopMessage, TextMessage, ToolCallSummaryMessage
-from autogen_core import CancellationToken, FunctionCall
+from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, TextMessage, ToolCallSummaryMessage
+from autogen_core import FunctionCall
 from autogen_core.models import ChatCompletionClient, FunctionExecutionResult, SystemMessage, UserMessage
-from autogen_core.tools import TextResultContent, ToolResult, ToolSchema, Workbench
 
 from .. import telemetry
 from ..analysis.analyzer import Analyzer
@@ -29,7 +27,6 @@ from ..backends._redact import one_line
 from ..config import RunConfig
 from ..fixes import Intervention, build_fixes
 from ..fixes._loop_breaker import plan_key
-from ..fixes._termination_fsm import MAX_REFUSED_STOPS
 from ..llm.offline import count_message_tokens
 from ..llm.reasoning import canonical
 from ..models import Alert
@@ -554,87 +551,7 @@ def _parse_block(text: str, marker: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-class GuardedWorkbench(Workbench):
-    """The investigator's tools: every call passes the orchestrator's fixes, budget and trace."""
-
-    def __init__(self, orch: Orchestrator, agent: str = "investigator") -> None:
-        self._orch = orch
-        self._agent = agent
-
-    async def list_tools(self) -> list[ToolSchema]:
-        return [t.schema() for t in self._orch.tools.values()]  # type: ignore[misc]
-
-    async def call_tool(self, name: str, arguments: Mapping[str, Any] | None = None,
-                        cancellation_token: CancellationToken | None = None, call_id: str | None = None) -> ToolResult:
-        text, is_error = await self._orch.call_tool(self._agent, name, arguments, call_id or f"anon_{self._orch.tool_calls}")
-        return ToolResult(name=name, result=[TextResultContent(content=text)], is_error=is_error)
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    async def reset(self) -> None:
-        return None
-
-    async def save_state(self) -> Mapping[str, Any]:
-        return {}
-
-    async def load_state(self, state: Mapping[str, Any]) -> None:
-        return None
-
-
-class RunTermination(TerminationCondition):
-    """Ends the run: the FSM's exit criteria (fix on), the model's stop (fix off), or a budget.
-
-    Composes with ``|`` and ``&`` like any autogen termination condition.
-    """
-
-    def __init__(self, orch: Orchestrator) -> None:
-        self._orch = orch
-        self._terminated = False
-
-    @property
-    def terminated(self) -> bool:
-        return self._terminated
-
-    async def reset(self) -> None:
-        self._terminated = False
-
-    async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
-        orch = self._orch
-        await orch.ingest(messages)
-        reason = orch.over_budget()
-        fsm = orch.fixes["termination_fsm"]
-        if reason is None and orch.last_speaker == "verifier":
-            if fsm.enabled:
-                ok, why = fsm.may_exit(orch)  # type: ignore[attr-defined]
-                if ok:
-                    reason = "explained"
-            elif orch.last_plan_action in ("conclude", "stop"):
-                reason = "model_stop"
-        if reason is None and orch.last_speaker == "planner" and orch.last_plan_action in ("conclude", "stop"):
-            if fsm.enabled:
-                iv = fsm.veto_stop(orch)  # type: ignore[attr-defined]
-                if iv is None:
-                    reason = "explained"
-                else:
-                    orch.refuse_stop(iv)
-                    if orch.refused_stops >= MAX_REFUSED_STOPS:
-                        reason = "refused_stops"
-            else:
-                reason = "model_stop"
-        if reason is None and orch.last_speaker == "planner" and orch.last_plan_action == "give_up":
-            reason = "exhausted"  # nothing left to try: ends flagged incomplete, candidates unverified
-        if reason is None and orch.last_speaker == "planner" and not orch.state.pending_steps() \
-                and orch.last_plan_action == "investigate":
-            reason = "no_steps"
-        if reason is None:
-            return None
-        self._terminated = True
-        orch.stop_reason = reason
-        return StopMessage(content=f"stop: {reason}", source="orchestrator")
-
+from ._termination import RunTermination  # noqa: E402  (re-exported: defined beside the orchestrator before)
+from ._workbench import GuardedWorkbench  # noqa: E402
 
 __all__ = ["GuardedWorkbench", "Orchestrator", "RunTermination", "TextMessage", "ToolCallSummaryMessage"]
