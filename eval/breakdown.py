@@ -2,8 +2,8 @@
 
 Each ``--json`` file is one *suite* (say the hard variant of seed 3); every run in it names its
 scenario folder, whose ``ground_truth.yaml`` gives the fault mechanism
-(``fault[0].fault_mechanism``) and the kinds of its root causes.  The ground truth is read here,
-after the runs, as the scorer does; the agent never sees it.
+(``fault[0].fault_mechanism``) and the kinds of its root causes.  The ground truth is read here
+with the scorer's own loader, after the runs; the agent never sees it.
 
     python -m sre_agent.eval.breakdown hard3.json hard4.json hard5.json
     python -m sre_agent.eval.breakdown --by kind --json out.json hard3.json
@@ -27,11 +27,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rich.console import Console
 from rich.table import Table
 
-from .suite import bootstrap_mean
+from .scoring import GroundTruthError, load_ground_truth
+from .suite import bootstrap_mean, ground_truth_path
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,6 @@ class Row:
     n_predicted: int
 
 
-def _ground_truth(folder: Path) -> dict[str, Any]:
-    path = folder / "ground_truth.yaml"
-    if not path.is_file():
-        return {}
-    data = yaml.safe_load(path.read_text()) or {}
-    return data.get("spec", data) if isinstance(data, dict) else {}
-
-
 def load_rows(path: Path, suite: str | None = None) -> list[Row]:
     """The scored runs of one ``eval --json`` file (runs without a ground truth are skipped)."""
     data = json.loads(path.read_text())
@@ -62,10 +54,11 @@ def load_rows(path: Path, suite: str | None = None) -> list[Row]:
         s = run.get("score")
         if not run.get("scored") or not isinstance(s, dict):
             continue
-        gt = _ground_truth(Path(run.get("path", "")))
-        faults = gt.get("fault") or [{}]
+        gt_path = ground_truth_path(Path(run.get("path", "")))
+        gt = load_ground_truth(gt_path) if gt_path else None
+        faults = (gt.fault if gt else None) or [{}]
         mech = str(faults[0].get("fault_mechanism") or "unknown")
-        kinds = sorted({str(g.get("kind")) for g in gt.get("groups", []) if g.get("root_cause")})
+        kinds = sorted({g.kind for g in gt.groups if g.root_cause}) if gt else []
         out.append(Row(suite or path.stem, run["scenario"], mech, "+".join(kinds) or "unknown",
                        float(s.get("recall") or 0.0), int(s.get("n_predicted") or 0)))
     return out
@@ -95,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.results:
         try:
             rows += load_rows(path)
-        except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as e:
+        except (OSError, ValueError, KeyError, TypeError, GroundTruthError) as e:
             print(f"breakdown: error: {path}: cannot read it as an `eval --json` result ({e})", file=sys.stderr)
             return 2
     suites = list(dict.fromkeys(r.suite for r in rows))
