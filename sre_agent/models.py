@@ -232,6 +232,10 @@ class MetricSeries:
         return _label(self.labels, key, default)
 
 
+#: alert labels that name one component of the application (see :attr:`Alert.namespace_wide`)
+COMPONENT_LABELS = ("service_name", "service", "deployment", "pod")
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """A firing (or pending) alert, whatever format it came in."""
@@ -259,6 +263,12 @@ class Alert:
             if self.labels.get(key):
                 return self.labels[key]
         return ""
+
+    @property
+    def namespace_wide(self) -> bool:
+        """Whether no label names one component (service, deployment, pod): the alert concerns
+        its namespace as a whole (a spend alert, say)."""
+        return not any(self.labels.get(k) for k in COMPONENT_LABELS)
 
     @property
     def key(self) -> str:

@@ -165,29 +165,16 @@ class IncidentState(BaseModel):
         (a change seen once, a flag flip say, must not drop out of the context under louder symptoms).
         """
         count = count_tokens or approx_tokens
-        cited = {c for h in self.hypotheses if h.status != "rejected" for c in h.evidence}
-        evidence = sorted(self.evidence, key=lambda e: (e.call_id not in cited, -max((f.weight for f in e.findings), default=0), e.id))
-        shown = list(evidence)
-        while True:
-            text = self._render(shown + self._pinned(evidence, shown), len(evidence) - len(shown))
-            if count(text) <= max_tokens or not shown:
-                return text
-            shown = shown[:-max(1, len(shown) // 5)]
-
-    def _pinned(self, evidence: list[EvidenceItem], shown: list[EvidenceItem]) -> list[EvidenceItem]:
-        """Cut items an open hypothesis cites, reduced to the findings on open hypotheses' entities."""
         open_hyps = [h for h in self.hypotheses if h.status != "rejected"]
         cited = {c for h in open_hyps for c in h.evidence}
         entities = {h.entity for h in open_hyps}
-        kept = {e.id for e in shown}
-        out = []
-        for e in evidence:
-            if e.id in kept or e.call_id not in cited:
-                continue
-            own = [f for f in e.findings if f.entity in entities]
-            if own:
-                out.append(e.model_copy(update={"findings": own}))
-        return out
+        evidence = sorted(self.evidence, key=lambda e: (e.call_id not in cited, -max((f.weight for f in e.findings), default=0), e.id))
+        shown = list(evidence)
+        while True:
+            text = self._render(shown + _pinned(evidence[len(shown):], cited, entities), len(evidence) - len(shown))
+            if count(text) <= max_tokens or not shown:
+                return text
+            shown = shown[:-max(1, len(shown) // 5)]
 
     def _render(self, evidence: list[EvidenceItem], omitted: int) -> str:
         view: dict[str, Any] = {
@@ -226,6 +213,16 @@ class IncidentState(BaseModel):
 def alert_annotations(alerts: list[AlertSummary], limit: int = 300) -> dict[str, str]:
     """Alert key -> its annotation text (description/summary), for the untrusted_data envelope."""
     return {a.key: a.description[:limit] for a in alerts if a.description}
+
+
+def _pinned(cut: list[EvidenceItem], cited: set[str], entities: set[str]) -> list[EvidenceItem]:
+    """Of the cut items an open hypothesis cites, the findings on open hypotheses' entities."""
+    out = []
+    for e in cut:
+        own = [f for f in e.findings if f.entity in entities] if e.call_id in cited else []
+        if own:
+            out.append(e.model_copy(update={"findings": own}))
+    return out
 
 
 #: findings that state the call graph's direction, not an anomaly (weight 0): a reasoner judging

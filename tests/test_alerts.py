@@ -211,3 +211,11 @@ def test_cli_turns_bad_alert_input_into_exit_code_2(tmp_path, capsys):
     assert main(["triage", "--alert", str(bad), "--output-dir", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert str(bad) in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_an_alert_without_a_component_label_concerns_its_namespace() -> None:
+    from sre_agent.models import Alert
+
+    assert Alert("CPUSpend", {"namespace": "shop", "severity": "warning"}).namespace_wide
+    assert not Alert("RequestErrorRate", {"namespace": "shop", "service_name": "cart"}).namespace_wide
+    assert not Alert("KubePodCrashLooping", {"namespace": "shop", "pod": "cart-7d9f8-x2x9z"}).namespace_wide

@@ -348,8 +348,7 @@ class Analyzer:
         """Services on the alerting services' call paths (callees, transitively) and their callers;
         every service when an alert concerns the namespace as a whole (a spend alert, say)."""
         base = self.alert_services
-        whole = any(not any(a.labels.get(k) for k in ("service_name", "service", "deployment", "pod"))
-                    for a in self.alerts)
+        whole = any(a.namespace_wide for a in self.alerts)
         if not base or whole:
             return sorted(self.service_names)
         down = self.downstream(base)

@@ -45,13 +45,12 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
         spawned = [(e, f) for e, f in orch.state.findings()
                    if f.entity != entity and f.entity.split("/")[0] == ns and f.entity.split("/")[-1].startswith(name)]
     for _, f in own + spawned:
-        related |= {an.service_of(r) or r.split("/")[-1] for r in f.related}
+        related |= {_service(an, r) for r in f.related}
     related.add(an.service_of(entity))
     related.discard("")
     alerting = an.alert_services
     upstream = True
-    whole = any(not any(a.labels.get(k) for k in ("service_name", "service", "deployment", "pod"))
-                and (a.namespace or ns) == ns for a in an.alerts)  # an alert on the namespace as a whole
+    whole = any(a.namespace_wide and (a.namespace or ns) == ns for a in an.alerts)
     if alerting and kind != "Namespace" and not whole:
         reach = {r for s in alerting for r in an.sync_reach(s)} | {c for s in alerting for c in an.callers(s)}
         upstream = bool(related & (reach | _failing_peers(orch, reach | set(alerting))))
@@ -67,12 +66,17 @@ def recheck(orch: Any, entity: str) -> list[dict[str, Any]]:
     return checks
 
 
+def _service(an: Any, entity: str) -> str:
+    """The service an entity belongs to, else its bare name (a Service or workload outside the graph)."""
+    return an.service_of(entity) or entity.split("/")[-1]
+
+
 def _failing_peers(orch: Any, reach: set[str]) -> set[str]:
     """Services the recorded results show a service in ``reach`` failing to call (a peer its logs
     name, when no span shows the call): downstream of the alerts too."""
     an = orch.analyzer
-    return {an.service_of(f.entity) or f.entity.split("/")[-1] for _, f in orch.state.findings()
-            if f.signal in _DEPENDENCY_SIGNALS and any((an.service_of(r) or r.split("/")[-1]) in reach for r in f.related)}
+    return {_service(an, f.entity) for _, f in orch.state.findings()
+            if f.signal in _DEPENDENCY_SIGNALS and any(_service(an, r) in reach for r in f.related)}
 
 
 def _fronting_services(an: Any, workload: str) -> set[str]:
@@ -98,9 +102,9 @@ def _acted_on(orch: Any, workload: str) -> bool:
     """Whether a recorded change or chaos experiment acts on the workload's service (or its pods):
     then its callers' failed calls are that change's effect, not an anomaly of its own."""
     an = orch.analyzer
-    service = an.service_of(workload) or workload.split("/")[-1]
+    service = _service(an, workload)
     return any(f.signal in _ACTS_ON and f.entity != workload
-               and any((an.service_of(r) or r.split("/")[-1]) == service for r in f.related)
+               and any(_service(an, r) == service for r in f.related)
                for _, f in orch.state.findings())
 
 
@@ -123,11 +127,11 @@ def _not_a_symptom(orch: Any, entity: str, own: list[Any]) -> dict[str, Any]:
     signals = {f.signal for _, f in own}
     if not signals or signals - SYMPTOM_SIGNALS:
         return {"check": "not_a_downstream_symptom", "passed": True, "call_ids": []}
-    service = an.service_of(entity) or entity.split("/")[-1]
+    service = _service(an, entity)
     blamed = sorted({e.call_id for e, f in orch.state.findings()
                      if f.signal in _DEPENDENCY_SIGNALS and f.entity != entity
-                     and (an.service_of(f.entity) or f.entity.split("/")[-1]) != service
-                     and any((an.service_of(r) or r.split("/")[-1]) == service for r in f.related)})
+                     and _service(an, f.entity) != service
+                     and any(_service(an, r) == service for r in f.related)})
     return {"check": "not_a_downstream_symptom", "passed": not blamed, "call_ids": blamed[:4]}
 
 
