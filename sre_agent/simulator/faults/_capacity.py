@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..app import CALLS, NAMESPACE
+from ..app import CALLS, NAMESPACE, SERVICES
 from ..clock import NS, rfc3339
 from ..groundtruth import Group
 from ..incident import CallFault, LogLine, ResourceCurve, TrafficChange
@@ -38,7 +38,7 @@ def m_broker_disk_full(ctx: Context, rc: Group) -> None:
         for k, line in enumerate(BROKER_DISK_LINES):
             ctx.inc.logs.append(LogLine(c + int((2 + k) * NS), svc, "ERROR", line.format(topic=topic), pod.name))
     onset = ctx.fault_start + int(ctx.rng.uniform(5, 20) * NS)
-    port = 9092
+    port = SERVICES[svc].port
     producers = [s for s, callees in CALLS.items() if svc in callees]
     for caller in producers:
         ctx.inc.call_faults.append(CallFault(
