@@ -80,8 +80,8 @@ def gold(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     write_labels(out / "labels" / "pass-b.jsonl", [_row(t1, "B", {}), _row(t2, "B", {"1.3": r}),
                                                    _row(t3, "B", {}, False), _row(t4, "B", {"3.3": r, "3.2": r}, False)])
     write_labels(out / "labels" / "adjudicated.jsonl", [
-        _row(t1, "gold", {}), _row(t2, "gold", {"1.3": r, "1.5": r}), _row(t3, "gold", {"3.2": r}, False, "A is right"),
-        _row(t4, "gold", {"3.3": r}, False, "3.2: the check ran, it was wrong")])
+        _row(t1, "gold", {}), _row(t2, "gold", {"1.3": r, "1.5": r}), _row(t3, "gold", {"3.2": r}, False, "3.2: R3 - A is right"),
+        _row(t4, "gold", {"3.3": r}, False, "3.2: R4 - the check ran, it was wrong")])
     return out, ids
 
 

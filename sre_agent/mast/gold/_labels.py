@@ -1,6 +1,6 @@
 """The gold-set label files: one JSON object per line, one line per trace id.
 
-A line of ``labels/pass-a.jsonl``, ``labels/pass-b.jsonl`` (the two independent passes),
+A line of ``labels/pass-a.jsonl``, ``labels/pass-b.jsonl``, ``labels/pass-c.jsonl`` (the independent passes),
 ``labels/adjudicated.jsonl`` (the gold) or ``labels/judge.jsonl`` (an LLM judge)::
 
     {"id": "3f2a9c01b7e4", "labeller": "A", "labels": {"1.1": 0, ..., "3.3": 1},
@@ -31,6 +31,8 @@ from sre_agent.errors import InputError
 from ..definitions import MODE_IDS
 
 PASS_A, PASS_B, ADJUDICATED, JUDGE = "pass-a.jsonl", "pass-b.jsonl", "adjudicated.jsonl", "judge.jsonl"
+#: the third pass (issue 24): every trace relabelled blind under CONVENTIONS.md
+PASS_C = "pass-c.jsonl"
 
 
 class GoldLabels(BaseModel):

@@ -23,7 +23,8 @@ from .._structural import StructuralAnnotator
 from ..definitions import MODE_IDS, MODES
 from ..validate import validate
 from ._build import load_manifest, read_gold_trace
-from ._labels import ADJUDICATED, JUDGE, PASS_A, PASS_B, GoldLabels, check_adjudication, read_labels
+from ._labels import ADJUDICATED, JUDGE, PASS_A, PASS_B, PASS_C, GoldLabels, read_labels
+from ._passes import adjudication_problems, pass_table, render_pass_table
 from ._stats import kappa, score
 
 #: the report's trace subsets (PROTOCOL.md, "Tune and held-out halves")
@@ -96,7 +97,7 @@ def gold_report(folder: str | Path, subset: str = "all") -> dict[str, Any]:
     labels = folder / "labels"
     load = {name: {k: v for k, v in read_labels(labels / name, human=name != JUDGE).items() if in_subset(k, subset)}
             if (labels / name).is_file() else None
-            for name in (PASS_A, PASS_B, ADJUDICATED, JUDGE)}
+            for name in (PASS_A, PASS_B, PASS_C, ADJUDICATED, JUDGE)}
     traces = {tid: read_gold_trace(folder, tid) for tid in sorted(manifest)}
     annotator = StructuralAnnotator()
     detector: dict[str, dict[str, int | None]] = {}
@@ -107,8 +108,10 @@ def gold_report(folder: str | Path, subset: str = "all") -> dict[str, Any]:
     for entry in manifest.values():
         out["strata"][entry["stratum"]] = out["strata"].get(entry["stratum"], 0) + 1
     a, b, gold, judge = (load[n] for n in (PASS_A, PASS_B, ADJUDICATED, JUDGE))
+    passes = {n: load[f] for n, f in (("A", PASS_A), ("B", PASS_B), ("C", PASS_C)) if load[f]}
     out["agreement"] = kappa_table(a, b) if a and b else None
-    out["adjudication_problems"] = check_adjudication(a, b, gold) if a and b and gold else []
+    out["adjudication_problems"] = adjudication_problems(passes, gold) if len(passes) >= 2 and gold else []
+    out["passes"] = pass_table(passes, gold, detector) if passes and gold else None
     out["detector_vs_gold"] = vs_gold(gold, detector) if gold else None
     out["judge_vs_gold"] = vs_gold(gold, {k: v.labels for k, v in judge.items()}) if gold and judge else None
     table = validate(list(traces.values()), annotator)
@@ -143,6 +146,8 @@ def render_markdown(rep: dict[str, Any]) -> str:
         out.append("")
     if rep["adjudication_problems"]:
         out += ["**Adjudication problems:**", ""] + [f"- {p}" for p in rep["adjudication_problems"]] + [""]
+    if rep.get("passes"):
+        out += render_pass_table(rep["passes"])
     for key, title in (("detector_vs_gold", "Structural detectors against the adjudicated gold"),
                        ("judge_vs_gold", "LLM judge against the adjudicated gold")):
         t = rep[key]
