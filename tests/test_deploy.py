@@ -144,7 +144,8 @@ def test_serve_command_without_auth_parses():
     args = build_parser().parse_args(_without_auth(_serve_argv(c["command"] + c["args"])))
     assert args.command == "serve" and args.host == "0.0.0.0"
     assert args.port == c["ports"][0]["containerPort"] == 9095
-    assert args.config == Path("/etc/sre-agent/live.yaml") and args.out == Path("/var/lib/sre-agent")
+    assert args.live_config == Path("/etc/sre-agent/live.yaml") and args.out == Path("/var/lib/sre-agent")
+    assert args.config == Path("/etc/sre-agent/run.yaml")
 
 
 def test_serve_command_parses_with_the_real_parser():
@@ -173,8 +174,8 @@ def test_configs_and_token_are_mounted_where_the_command_reads_them():
     files = {f"/etc/sre-agent/{i['path']}": (kind, s[kind]["name"], i["key"])
              for s in sources for kind in ("configMap", "secret") if kind in s for i in s[kind]["items"]}
     cm = _one("ConfigMap")["metadata"]["name"]
-    assert files[flags["--config"]] == ("configMap", cm, "live.yaml")
-    assert files[flags["--run-config"]] == ("configMap", cm, "run.yaml")
+    assert files[flags["--live-config"]] == ("configMap", cm, "live.yaml")
+    assert files[flags["--config"]] == ("configMap", cm, "run.yaml")
     assert files[flags["--auth-token-file"]] == ("secret", "sre-agent-webhook-token", "token")
     out = _mounts()[flags["--out"]]
     assert not out.get("readOnly") and "persistentVolumeClaim" in _volume(out["name"])

@@ -8,7 +8,7 @@
 * :mod:`._worker` — the triage thread and the graceful stop;
 * :mod:`._service` — :class:`WebhookService`, all of the above behind one object;
 * :mod:`._auth`, :mod:`._ratelimit` — who may post, and how often;
-* :mod:`._metrics`, :mod:`._readiness` — ``/metrics`` and ``/readyz``;
+* :mod:`._metrics`, :mod:`._readiness`, :mod:`._probes` — ``/metrics``, ``/readyz`` and the sources' background health checks;
 * :mod:`._http` — the HTTP front (:func:`make_server`);
 * :mod:`._options` — the command line's options, checked.
 
