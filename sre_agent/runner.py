@@ -47,14 +47,14 @@ def default_output_dir() -> Path:
 
 
 def _open_backend(snapshot: Path | None) -> Any:
-    from .snapshot import SnapshotBackend, is_scenario_dir
+    from .snapshot import SnapshotBackend
+    from .snapshot.layout import scenario_dir_problem
     if snapshot is None:
         raise InputError("no snapshot: pass --snapshot DIR (an ITBench-Lite scenario folder), or an alert file inside one")
     snapshot = Path(snapshot)
-    if not snapshot.is_dir():
-        raise InputError(f"--snapshot {snapshot}: not a folder")
-    if not is_scenario_dir(snapshot):
-        raise InputError(f"--snapshot {snapshot}: not an ITBench-Lite scenario folder (expected alerts/, *_raw.tsv files)")
+    problem = scenario_dir_problem(snapshot)
+    if problem:
+        raise InputError(f"--snapshot {snapshot}: {problem}")
     return SnapshotBackend(snapshot)
 
 

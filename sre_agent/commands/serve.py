@@ -80,10 +80,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="on SIGTERM, how long the running triage may finish before it is re-queued (default 20)")
 
 
-def _default_triage(run_config: Any) -> TriageFn:
+def _default_triage(run_config: Any, snapshot: bool = False) -> TriageFn:
+    """The runner; against a recording, alerts stamped outside it are anchored on its own alerts
+    (:mod:`sre_agent.snapshot.anchor`), and report.md and the log say so."""
     def triage(alert: Path, backend: Any, output_dir: Path) -> Any:
         from ..runner import run_triage
-        return run_triage(alert=alert, backend=backend, output_dir=output_dir, config=run_config)
+        if not snapshot:
+            return run_triage(alert=alert, backend=backend, output_dir=output_dir, config=run_config)
+        from ..alerts import load_alert_input
+        from ..snapshot.anchor import anchor_alerts
+        alerts, note = anchor_alerts(list(load_alert_input(alert).alerts), backend)
+        if note:
+            log.warning("group %s: %s", output_dir.name, note)
+        result = run_triage(alerts=alerts, backend=backend, output_dir=output_dir, config=run_config)
+        if note:
+            report = output_dir / "report.md"
+            title, _, rest = report.read_text(encoding="utf-8").partition("\n")
+            report.write_text(f"{title}\n\n> **{note}**\n{rest}", encoding="utf-8")
+        return result
     return triage
 
 
@@ -106,9 +120,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = check_settings(args)
     metrics = ServeMetrics()
     prober = SourceProber(settings.backend_factory, metrics, interval=args.source_check_interval,
-                          timeout=args.source_check_timeout) if settings.probe_sources else None
+                          timeout=args.source_check_timeout) if settings.snapshot is None else None
     try:
-        service = WebhookService(settings.out, _default_triage(settings.run_config), settings.backend_factory,
+        service = WebhookService(settings.out, _default_triage(settings.run_config, snapshot=settings.snapshot is not None), settings.backend_factory,
                                  args.max_queue, queue_db=settings.queue_db, dedupe_window=args.dedupe_window,
                                  metrics=metrics, sources=prober.status if prober else None)
     except QueueLocked as exc:

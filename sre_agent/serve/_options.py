@@ -90,30 +90,32 @@ class Settings:
     out: Path
     queue_db: Path
     backend_factory: Callable[[], Any]
-    #: live sources, whose health is probed in the background (a snapshot has none)
-    probe_sources: bool
+    #: the recorded scenario triaged against (``None``: live sources, probed in the background)
+    snapshot: Path | None
     run_config: Any
     auth: Authenticator | None
     limiter: RateLimiter | None
 
 
-def _backend(args: argparse.Namespace) -> tuple[Callable[[], Any], bool]:
+def _backend(args: argparse.Namespace) -> tuple[Callable[[], Any], Path | None]:
     if args.snapshot is not None:
+        from ..snapshot.layout import scenario_dir_problem
         snapshot = Path(args.snapshot)
-        if not snapshot.is_dir():
-            raise InputError(f"--snapshot {snapshot}: not a folder")
+        problem = scenario_dir_problem(snapshot)
+        if problem:  # refused at start, as triage refuses it, not at every triage
+            raise InputError(f"--snapshot {snapshot}: {problem}")
 
         def snapshot_backend() -> Any:
             from ..snapshot import SnapshotBackend
             return SnapshotBackend(snapshot)
-        return snapshot_backend, False
+        return snapshot_backend, snapshot
     from ..backends.live import LiveBackend
     from ..backends.live_config import load_live_config
     live_config = load_live_config(getattr(args, "live_config", None))
 
     def live_backend() -> Any:
         return LiveBackend.from_config(live_config)
-    return live_backend, True
+    return live_backend, None
 
 
 def check_settings(args: argparse.Namespace) -> Settings:
@@ -139,9 +141,9 @@ def check_settings(args: argparse.Namespace) -> Settings:
         value = getattr(args, name, 1.0)
         if not (math.isfinite(value) and value > 0):
             raise InputError(f"--{name.replace('_', '-')} {value}: expected a number of seconds > 0")
-    backend_factory, probe_sources = _backend(args)
+    backend_factory, snapshot = _backend(args)
     from ..config import load_config
     run_config = load_config(run_config_path(args))
     auth = check_auth(args)
-    return Settings(out=out, queue_db=queue_db, backend_factory=backend_factory, probe_sources=probe_sources,
+    return Settings(out=out, queue_db=queue_db, backend_factory=backend_factory, snapshot=snapshot,
                     run_config=run_config, auth=auth, limiter=limiter)
