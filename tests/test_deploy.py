@@ -273,11 +273,14 @@ def _dockerfile() -> list[tuple[str, str]]:
 
 def test_dockerfile_installs_the_package_and_runs_serve_as_non_root():
     steps = _dockerfile()
-    assert steps[0] == ("FROM", "python:3.11-slim")
-    runs = [arg for op, arg in steps if op == "RUN"]
-    assert any(re.search(r"\bpip install \.(\s|$)", r) for r in runs)
+    assert steps[0][0] == "FROM" and re.fullmatch(r"python:3\.11\.\d+-slim", steps[0][1]), steps[0]  # a patch version
+    runs = " && ".join(arg for op, arg in steps if op == "RUN")
+    # every dependency from the hashed lock of serve's own dependencies, then the project alone
+    assert re.search(r"\bpip install --require-hashes -r requirements/serve\.lock\b.*\bpip install --no-deps \.(\s|$)",
+                     runs), runs
     copied = " ".join(arg for op, arg in steps if op == "COPY")
-    for needed in ("pyproject.toml", "sre_agent", "tools", "eval", "prompts", "configs"):
+    for needed in ("pyproject.toml", "requirements/serve.lock", "LICENSE", "sre_agent", "tools", "eval", "prompts",
+                   "configs"):
         assert needed in copied, needed
     user = [arg for op, arg in steps if op == "USER"][-1]
     assert user.split(":")[0] not in ("0", "root")

@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from ..extras import RESEARCH, require
+    require("research", *RESEARCH)
     from ..eval.suite import run_suite
     from .evaluate import check_common, default_out
 
