@@ -118,6 +118,8 @@ class KubernetesConfig(SourceConfig):
     namespaces: list[str] = Field(default_factory=list)
     log_tail_lines: int = Field(500, ge=1, le=100000)
     max_log_pods: int = Field(20, ge=1, le=1000)
+    #: list Namespaces and Nodes (cluster-scoped); false under a namespaced Role (deploy/namespaced/)
+    cluster_reads: bool = True
 
 
 class LiveConfig(_Strict):
