@@ -23,6 +23,8 @@ def _roots(agent_output: dict) -> list[str]:
 def test_an_alert_stamped_now_gets_the_recorded_root_cause_and_says_it_lies_outside(tmp_path: Path) -> None:
     scenario = simulated()
     recorded = run_triage(alert=scenario / "alerts", output_dir=tmp_path / "recorded")
+    steps = [ln for ln in recorded.report_md.split("## Next steps")[1].splitlines() if ln.startswith("- `")]
+    assert steps and all("(" not in ln.split("`")[1] for ln in steps), steps  # a code span pastes into a shell
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     payload = webhook(("cart", "frontend"))
     for item in payload["alerts"]:

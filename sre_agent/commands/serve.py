@@ -135,9 +135,10 @@ def _serve(args: argparse.Namespace) -> int:
         service.stop(0)
         raise InputError(f"--host {args.host} --port {args.port}: cannot listen ({exc.strerror})") from None
     host, port = server.server_address[:2]
-    auth = "off (--no-auth)" if settings.auth is None else repr(settings.auth)
-    print(f"sre-agent serve: listening on http://{host}:{port} (results in {settings.out}; queue {settings.queue_db}; "
-          f"auth {auth})", file=sys.stderr, flush=True)
+    auth = "off (--no-auth)" if settings.auth is None else settings.auth.describe()
+    sources = f"recording {settings.snapshot}" if settings.snapshot is not None else "live sources"
+    print(f"sre-agent serve: listening on http://{host}:{port}; triaging against {sources}; results in "
+          f"{settings.out}; queue {settings.queue_db}; auth: {auth}", file=sys.stderr, flush=True)
 
     def on_term(signum: int, frame: Any) -> None:
         service.stopping = True
