@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"--out {out}: cannot be created ({exc.strerror})") from None
     result = run_suite(scenarios, config_args={}, seeds=[0], jobs=args.jobs or os.cpu_count(), out_dir=out,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, desc="bench")
     m = measure(result)
     table = Table(title=f"sre-agent bench: {m['runs']} triages, {m['jobs']} worker(s), offline default config")
     table.add_column("measure")

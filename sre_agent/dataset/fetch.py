@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -127,7 +128,8 @@ def fetch(spec: DatasetSpec, *, dest: Path | None = None, revision: str | None =
             raise InputError(f"--dest {dest}: cannot be created ({exc.strerror})") from None
     # huggingface_hub's own warnings would add lines to an error; its failures are explained below.
     hf_logging.set_verbosity_error()
-    (enable_progress_bars if progress else disable_progress_bars)()
+    # no bars when stderr is not a terminal (a log file would get every redraw)
+    (enable_progress_bars if progress and sys.stderr.isatty() else disable_progress_bars)()
     kwargs = dict(repo_id=spec.repo_id, repo_type=spec.repo_type, revision=rev, allow_patterns=patterns,
                   local_dir=str(dest) if dest is not None else None,
                   cache_dir=str(cache_dir) if cache_dir is not None else None, max_workers=jobs)
