@@ -280,3 +280,17 @@ def test_subprocess_every_command(bad: dict[str, Path], tmp_path: Path) -> None:
     for argv, expect in cases:
         assert_input_error(run_cli(*argv, timeout=60), expect)
     assert time.monotonic() - started < 60  # refused by size: nothing near 120 MiB was read
+
+
+def test_version_and_top_level_help() -> None:
+    import tomllib
+
+    from data_paths import PROJECT_ROOT
+
+    declared = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    proc = run_cli("--version", timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"sre-agent {declared}", proc.stdout + proc.stderr
+    helped = run_cli("--help", timeout=60)
+    assert helped.returncode == 0
+    assert "``" not in helped.stdout and "<command>" not in helped.stdout  # prose, not a raw docstring
+    assert "root cause" in helped.stdout and "--version" in helped.stdout and "serve" in helped.stdout
