@@ -338,3 +338,19 @@ def test_dockerfile_installs_the_package_and_runs_serve_as_non_root():
     args = build_parser().parse_args(_without_auth(argv))
     assert args.command == "serve" and args.port == 9095 and args.host == "0.0.0.0"
     assert "sre_agent" in shlex.join(entry)
+
+
+def test_everything_the_dockerfile_copies_is_sent_in_the_build_context():
+    """No docker engine here: check the ignore file lets through each COPY source (a miss fails the build)."""
+    import fnmatch
+
+    patterns = [ln.strip() for ln in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+                if ln.strip() and not ln.startswith("#")]
+    assert patterns[0] == "**"  # everything else stays out of the context
+    admitted = [p[1:] for p in patterns if p.startswith("!")]
+    copies = [arg.split()[:-1] for op, arg in _dockerfile() if op == "COPY"]
+    for sources in copies:
+        for source in sources:
+            path = source.rstrip("/")
+            assert (PROJECT_ROOT / path).exists(), path
+            assert any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path + "/x", p) for p in admitted), path
