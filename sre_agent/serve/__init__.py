@@ -20,6 +20,7 @@ from ._dedupe import PriorJob, find_duplicate
 from ._http import MAX_BODY, WEBHOOK_PATHS, make_server
 from ._intake import Notification, WebhookError, alert_fingerprint, parse_webhook, validate_webhook
 from ._metrics import ServeMetrics
+from ._probes import SourceProber
 from ._ratelimit import RateLimiter, parse_rate
 from ._service import WebhookService
 from ._store import Admission, JobRecord, JobStore, QueueFull, QueueLocked
@@ -27,7 +28,7 @@ from ._worker import TriageFn
 
 __all__ = [
     "MAX_BODY", "WEBHOOK_PATHS", "Admission", "Authenticator", "JobRecord", "JobStore", "Notification", "PriorJob",
-    "QueueFull", "QueueLocked", "RateLimiter", "ServeMetrics", "TriageFn", "WebhookError", "WebhookService",
+    "QueueFull", "QueueLocked", "RateLimiter", "ServeMetrics", "SourceProber", "TriageFn", "WebhookError", "WebhookService",
     "alert_fingerprint", "authenticator_from_options", "find_duplicate", "make_server", "parse_rate",
     "parse_webhook", "validate_webhook",
 ]
