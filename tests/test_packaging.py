@@ -35,7 +35,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 #: packages triage and serve never import: they live in the research / ray extras
-RESEARCH_ONLY = ("scipy", "scikit-learn", "matplotlib", "huggingface-hub", "ray", "numpy")
+RESEARCH_ONLY = ("scipy", "scikit-learn", "matplotlib", "krippendorff", "huggingface-hub", "ray", "numpy")
 
 
 def _name(requirement: str) -> str:
