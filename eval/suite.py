@@ -275,10 +275,12 @@ def _run_one(task: _Task) -> RunResult:
 # -- the process pool --------------------------------------------------------------------------------
 
 def progress_bar(total: int, *, desc: str, progress: bool = True) -> Any:
-    """The suite's progress bar (tqdm on stderr, off when ``progress`` is false)."""
+    """The suite's progress bar (tqdm on stderr; off when ``progress`` is false, and when stderr is
+    not a terminal, so a log file gets no stream of redrawn bars)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=None if progress else True,
+                dynamic_ncols=True)
 
 
 def run_parallel(
@@ -390,6 +392,7 @@ def run_suite(
     out_dir: Path | str,
     triage_fn: TriageFn | None = None,
     progress: bool = True,
+    desc: str = "eval",
 ) -> SuiteResult:
     """Triage and score every scenario × seed; results sorted by (scenario order, seed).
 
@@ -409,7 +412,7 @@ def run_suite(
              for name, path in zip(names, scenarios) for seed in seed_list]
     started = time.perf_counter()
     runs: list[RunResult] = []
-    for t, r, exc in run_parallel(_run_one, tasks, jobs=jobs, desc="eval", progress=progress,
+    for t, r, exc in run_parallel(_run_one, tasks, jobs=jobs, desc=desc, progress=progress,
                                   failure=lambda r: None if r.ok else f"{r.scenario} seed {r.seed}: {r.error}"):
         if exc is not None:  # e.g. a worker killed by the OS
             r = RunResult(scenario=t.scenario, seed=t.seed, path=str(t.path), output_dir=str(t.output_dir),

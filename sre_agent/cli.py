@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from . import __version__
 from .errors import InputError
 
 #: command -> (module, one-line help).  The module defines ``add_arguments(parser)`` and
@@ -38,8 +39,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+DESCRIPTION = ("A multi-agent SRE diagnostic agent: from an alert to the root cause, its propagation chain "
+               "and the evidence, against a recorded incident or live sources.")
+EPILOG = ("Run 'sre-agent COMMAND --help' for a command's options. Start with: sre-agent triage --alert "
+          "SCENARIO/alerts (a recorded ITBench-Lite scenario), or sre-agent serve for Alertmanager webhooks.")
+
+
+def version() -> str:
+    """The installed distribution's version (the package's own when run from a checkout).
+
+    >>> version() == __version__
+    True
+    """
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("sre-agent")
+    except PackageNotFoundError:
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sre-agent", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="sre-agent", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"sre-agent {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():

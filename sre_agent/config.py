@@ -140,6 +140,9 @@ class RunConfig(_Strict):
         } | ({"endpoint": self.model.openai.request_params()} if self.model.openai else {})
 
 
+#: the top-level keys of a live-mode config (``configs/live.yaml``), to name the mix-up of the two files
+LIVE_CONFIG_KEYS = frozenset({"kubernetes", "prometheus", "jaeger", "alertmanager", "timeouts", "lookback_s"})
+
 #: Largest configuration / model-profile file read (real ones are a few kilobytes).
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
@@ -245,7 +248,13 @@ def load_config(
     user_models_dir = None
     if path is not None:
         path = Path(path)
-        data = _deep_merge(data, read_yaml_mapping(path, "config file"))
+        user = read_yaml_mapping(path, "config file")
+        live_keys = sorted(set(user) & LIVE_CONFIG_KEYS)
+        if live_keys and not set(user) & set(RunConfig.model_fields):
+            raise ConfigError(f"config file {path}: a live-mode config ({', '.join(live_keys)}), not a run "
+                              "configuration: give it with --live-config (--config is the agent's run "
+                              "configuration, configs/default.yaml, in triage and serve alike)")
+        data = _deep_merge(data, user)
         user_models_dir = path.parent / "models"
     if fixes:
         data["fixes"] = {**(data.get("fixes") or {}), **parse_fix_overrides(fixes)}

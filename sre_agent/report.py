@@ -21,6 +21,19 @@ NEXT_STEPS = {
 }
 
 
+def next_step_line(step: str) -> str:
+    """A Markdown bullet with the command alone in the code span (pasteable into a shell) and its
+    comment after it.
+
+    >>> next_step_line("kubectl describe hpa cart -n shop  (scaling events)")
+    '- `kubectl describe hpa cart -n shop` (scaling events)'
+    >>> next_step_line("kubectl describe networkpolicy deny -n shop")
+    '- `kubectl describe networkpolicy deny -n shop`'
+    """
+    command, _, comment = step.partition("  (")
+    return f"- `{command.strip()}` ({comment}" if comment else f"- `{command.strip()}`"
+
+
 def diagnosed(orch: Any) -> list[Any]:
     """The root causes that enter the diagnosis: confirmed ones; without the verification gate,
     the planner's claims also pass on the model's word (with it, the gate re-checked them at the
@@ -154,7 +167,7 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
         key = "chaos" if kind.lower().endswith("chaos") or kind == "Schedule" else kind
         tmpl = NEXT_STEPS.get(key)
         if tmpl:
-            lines.append(f"- `{tmpl.format(kind=kind.lower(), name=name, ns=ns)}`")
+            lines.append(next_step_line(tmpl.format(kind=kind.lower(), name=name, ns=ns)))
     if not roots:
         lines.append("- widen the investigation: `kubectl get events -A --sort-by=.lastTimestamp`")
     lines.append("")

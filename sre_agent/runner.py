@@ -47,14 +47,14 @@ def default_output_dir() -> Path:
 
 
 def _open_backend(snapshot: Path | None) -> Any:
-    from .snapshot import SnapshotBackend, is_scenario_dir
+    from .snapshot import SnapshotBackend
+    from .snapshot.layout import scenario_dir_problem
     if snapshot is None:
         raise InputError("no snapshot: pass --snapshot DIR (an ITBench-Lite scenario folder), or an alert file inside one")
     snapshot = Path(snapshot)
-    if not snapshot.is_dir():
-        raise InputError(f"--snapshot {snapshot}: not a folder")
-    if not is_scenario_dir(snapshot):
-        raise InputError(f"--snapshot {snapshot}: not an ITBench-Lite scenario folder (expected alerts/, *_raw.tsv files)")
+    problem = scenario_dir_problem(snapshot)
+    if problem:
+        raise InputError(f"--snapshot {snapshot}: {problem}")
     return SnapshotBackend(snapshot)
 
 
@@ -109,10 +109,14 @@ def run_triage(
     agent_output = build_agent_output(orch)
     stats = {
         "wall_s": round(time.monotonic() - started, 4), "model_calls": orch.model_calls, "tool_calls": orch.tool_calls,
-        "steps": orch.turns, "max_context_tokens": orch.max_context_tokens, "total_tokens": orch.total_tokens,
+        "steps": orch.turns, "max_context_tokens": orch.max_context_tokens,
         "incomplete": orch.state.incomplete, "stop_reason": orch.stop_reason,
         "unusable_answers": orch.unusable.total, **usage_stats(orch, config),
+        # what the token budgets count: every call's context, counted here
+        "counted_context_tokens": orch.total_tokens,
     }
+    # tokens in (as the endpoint reported them, else as counted) plus tokens out
+    stats["total_tokens"] = (stats["prompt_tokens"] or orch.total_tokens) + stats["completion_tokens"]
     report = build_report(orch, agent_output, config)
     (output_dir / "agent_output.json").write_text(json.dumps(agent_output, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (output_dir / "report.md").write_text(report, encoding="utf-8")

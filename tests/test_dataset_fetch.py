@@ -171,8 +171,13 @@ def test_refused_network_and_offline_without_a_copy_are_one_line(tmp_path):
     refused = f"http://127.0.0.1:{closed_port()}"
     one_line_exit_2(fetch("--dest", tmp_path / "d", endpoint=refused, home=tmp_path / "hf"),
                     "cannot reach", "127.0.0.1", "no local copy")
-    one_line_exit_2(fetch(endpoint=refused, home=tmp_path / "hf", HF_HUB_OFFLINE="1"),
-                    "offline mode is on", "no complete local copy")
+    assert not (tmp_path / "d").exists()  # the failed first download left no empty folder behind
+    line = one_line_exit_2(fetch(endpoint=refused, home=tmp_path / "hf", HF_HUB_OFFLINE="1"),
+                           "the Hub is set offline (HF_HUB_OFFLINE=1)", "no complete local copy", "unset HF_HUB_OFFLINE")
+    assert "connect to the network" not in line
+    one_line_exit_2(fetch("--dest", tmp_path / "e", endpoint=refused, home=tmp_path / "hf", HF_HUB_OFFLINE="1"),
+                    "the Hub is set offline")
+    assert not (tmp_path / "e").exists()
 
 
 def test_unknown_revision_missing_token_and_bad_options_are_one_line(repo_files, tmp_path):

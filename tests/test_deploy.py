@@ -15,11 +15,15 @@ import pytest
 import yaml
 
 from data_paths import PROJECT_ROOT
-from sre_agent.backends.kubernetes import API_VERSIONS, KINDS, READ_METHODS
+from sre_agent.backends._kube_kinds import rbac_rules
+from sre_agent.backends.kubernetes import KINDS, READ_METHODS
 from sre_agent.cli import build_parser
 
 DEPLOY = PROJECT_ROOT / "deploy"
-READ_VERBS = {"get", "list", "watch"}
+#: the manifests (kustomize base of deploy/ and of the namespaced overlay deploy/namespaced/)
+BASE = DEPLOY / "base"
+NAMESPACED = DEPLOY / "namespaced"
+READ_VERBS = {"get", "list"}
 #: secrets the ClusterRole may grant, with the reason (none: the agent never reads Secrets)
 JUSTIFIED_SECRETS: dict[str, str] = {}
 AUTH_FLAGS = ("--auth-token-file", "--auth-token-env", "--basic-auth-file", "--no-auth")
@@ -29,7 +33,8 @@ def _load(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
 
 
-DOCS = {p.name: _load(p) for p in sorted(DEPLOY.glob("*.yaml"))}
+DOCS = {p.name: _load(p) for p in sorted(BASE.glob("*.yaml"))}
+DOCS["alertmanager-receiver.yaml"] = _load(DEPLOY / "alertmanager-receiver.yaml")  # a snippet, not a manifest
 MANIFESTS = [d for name, docs in DOCS.items() for d in docs if "apiVersion" in d and "kind" in d
              and d["kind"] != "Kustomization"]
 
@@ -91,7 +96,7 @@ def test_every_yaml_parses_and_kustomization_lists_every_manifest():
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 def test_kustomize_renders_the_same_objects():
-    out = subprocess.run(["kubectl", "kustomize", str(DEPLOY)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(["kubectl", "kustomize", str(DEPLOY)], capture_output=True, text=True, timeout=60)  # -> base
     assert out.returncode == 0, out.stderr
     rendered = [d for d in yaml.safe_load_all(out.stdout) if d]
     assert sorted((d["kind"], d["metadata"]["name"]) for d in rendered) == \
@@ -99,33 +104,76 @@ def test_kustomize_renders_the_same_objects():
 
 
 # -- RBAC --------------------------------------------------------------------------------------
-def _code_reads() -> set[tuple[str, str]]:
-    """(apiGroup, resource) of everything sre_agent/backends/kubernetes.py reads."""
-    reads = set()
-    for plural, group, *_ in KINDS.values():
-        version = API_VERSIONS[group]
-        reads.add((version.split("/")[0] if "/" in version else "", plural))
+def _code_reads(namespaced_only: bool = False) -> set[tuple[str, str, str]]:
+    """(apiGroup, resource, verb) of everything sre_agent/backends/kubernetes.py reads (the live
+    test in test_live_kubernetes_kinds.py proves rbac_rules() equal to the requests a triage makes)."""
+    reads = {(r["apiGroups"][0], res, r["verbs"][0]) for r in rbac_rules(namespaced_only) for res in r["resources"]}
+    assert {res for _, res, verb in reads if verb == "list"} >= {spec[0] for spec in KINDS.values() if spec[5]}
     assert "list_namespaced_event" in READ_METHODS["core"][1] and READ_METHODS["events"][0] == "EventsV1Api"
-    reads |= {("", "events"), ("events.k8s.io", "events")}
-    assert "read_namespaced_pod_log" in READ_METHODS["core"][1]
-    reads.add(("", "pods/log"))
+    assert "read_namespaced_pod_log" in READ_METHODS["core"][1] and ("", "pods/log", "get") in reads
     return reads
+
+
+def _granted(rules: list[dict]) -> set[tuple[str, str, str]]:
+    granted = set()
+    for rule in rules:
+        verbs, resources, groups = set(rule["verbs"]), set(rule.get("resources", [])), set(rule.get("apiGroups", []))
+        assert verbs <= READ_VERBS, rule  # no watch: nothing is watched
+        assert "*" not in verbs | resources | groups, rule
+        assert not rule.get("nonResourceURLs") and not rule.get("resourceNames"), rule
+        assert all(JUSTIFIED_SECRETS.get(r) for r in resources if r.split("/")[0] == "secrets"), rule
+        assert not any(r.split("/")[-1] in ("exec", "attach", "portforward", "proxy") for r in resources), rule
+        granted |= {(g, r, v) for g in groups for r in resources for v in verbs}
+    return granted
 
 
 def test_rbac_grants_read_verbs_only_on_exactly_what_the_code_reads():
     roles = [d for d in MANIFESTS if d["kind"] in ("ClusterRole", "Role")]
-    assert roles
-    granted = set()
+    assert len(roles) == 1
+    assert _granted(roles[0]["rules"]) == _code_reads()
+
+
+def _namespaced() -> list[dict]:
+    docs = _load(NAMESPACED / "roles.yaml")
+    assert {d["kind"] for d in docs} == {"Role", "RoleBinding"}
+    return docs
+
+
+def test_the_namespaced_overlay_grants_a_role_per_namespace_the_live_config_reads():
+    from sre_agent.backends.live_config import LiveConfig
+
+    (kustomization,) = _load(NAMESPACED / "kustomization.yaml")
+    assert "../base" in kustomization["resources"] and "roles.yaml" in kustomization["resources"]
+    deleted = {yaml.safe_load(p["patch"])["kind"] for p in kustomization["patches"] if "patch" in p}
+    assert deleted == {"ClusterRole", "ClusterRoleBinding"}  # no cluster-wide grant left
+    (patch,) = _load(NAMESPACED / "live-config.yaml")
+    assert patch["metadata"]["name"] == _one("ConfigMap")["metadata"]["name"]
+    live = LiveConfig.model_validate(yaml.safe_load(patch["data"]["live.yaml"]))
+    assert live.kubernetes.cluster_reads is False and live.kubernetes.namespaces
+    docs = _namespaced()
+    roles = [d for d in docs if d["kind"] == "Role"]
+    assert sorted(r["metadata"]["namespace"] for r in roles) == sorted(live.kubernetes.namespaces)
     for role in roles:
-        for rule in role["rules"]:
-            verbs, resources, groups = set(rule["verbs"]), set(rule.get("resources", [])), set(rule.get("apiGroups", []))
-            assert verbs <= READ_VERBS, rule
-            assert "*" not in verbs | resources | groups, rule
-            assert not rule.get("nonResourceURLs") and not rule.get("resourceNames"), rule
-            assert all(JUSTIFIED_SECRETS.get(r) for r in resources if r.split("/")[0] == "secrets"), rule
-            assert not any(r.split("/")[-1] in ("exec", "attach", "portforward", "proxy") for r in resources), rule
-            granted |= {(g, r) for g in groups for r in resources}
-    assert granted == _code_reads()
+        assert _granted(role["rules"]) == _code_reads(namespaced_only=True)
+    sa = _one("ServiceAccount")
+    for binding in (d for d in docs if d["kind"] == "RoleBinding"):
+        role = next(r for r in roles if r["metadata"]["namespace"] == binding["metadata"]["namespace"])
+        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                      "name": role["metadata"]["name"]}
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": sa["metadata"]["name"],
+                                        "namespace": sa["metadata"]["namespace"]}]
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+def test_kustomize_renders_the_namespaced_variant_without_a_cluster_role():
+    out = subprocess.run(["kubectl", "kustomize", str(NAMESPACED)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    rendered = [d for d in yaml.safe_load_all(out.stdout) if d]
+    kinds = {d["kind"] for d in rendered}
+    assert "ClusterRole" not in kinds and "ClusterRoleBinding" not in kinds and {"Role", "RoleBinding"} <= kinds
+    config = next(d for d in rendered if d["kind"] == "ConfigMap")
+    assert yaml.safe_load(config["data"]["live.yaml"])["kubernetes"]["cluster_reads"] is False
+    assert len([d for d in rendered if d["kind"] == "Deployment"]) == 1
 
 
 def test_the_role_is_bound_to_the_deployments_service_account():
@@ -144,7 +192,8 @@ def test_serve_command_without_auth_parses():
     args = build_parser().parse_args(_without_auth(_serve_argv(c["command"] + c["args"])))
     assert args.command == "serve" and args.host == "0.0.0.0"
     assert args.port == c["ports"][0]["containerPort"] == 9095
-    assert args.config == Path("/etc/sre-agent/live.yaml") and args.out == Path("/var/lib/sre-agent")
+    assert args.live_config == Path("/etc/sre-agent/live.yaml") and args.out == Path("/var/lib/sre-agent")
+    assert args.config == Path("/etc/sre-agent/run.yaml")
 
 
 def test_serve_command_parses_with_the_real_parser():
@@ -173,8 +222,8 @@ def test_configs_and_token_are_mounted_where_the_command_reads_them():
     files = {f"/etc/sre-agent/{i['path']}": (kind, s[kind]["name"], i["key"])
              for s in sources for kind in ("configMap", "secret") if kind in s for i in s[kind]["items"]}
     cm = _one("ConfigMap")["metadata"]["name"]
-    assert files[flags["--config"]] == ("configMap", cm, "live.yaml")
-    assert files[flags["--run-config"]] == ("configMap", cm, "run.yaml")
+    assert files[flags["--live-config"]] == ("configMap", cm, "live.yaml")
+    assert files[flags["--config"]] == ("configMap", cm, "run.yaml")
     assert files[flags["--auth-token-file"]] == ("secret", "sre-agent-webhook-token", "token")
     out = _mounts()[flags["--out"]]
     assert not out.get("readOnly") and "persistentVolumeClaim" in _volume(out["name"])
@@ -272,11 +321,14 @@ def _dockerfile() -> list[tuple[str, str]]:
 
 def test_dockerfile_installs_the_package_and_runs_serve_as_non_root():
     steps = _dockerfile()
-    assert steps[0] == ("FROM", "python:3.11-slim")
-    runs = [arg for op, arg in steps if op == "RUN"]
-    assert any(re.search(r"\bpip install \.(\s|$)", r) for r in runs)
+    assert steps[0][0] == "FROM" and re.fullmatch(r"python:3\.11\.\d+-slim", steps[0][1]), steps[0]  # a patch version
+    runs = " && ".join(arg for op, arg in steps if op == "RUN")
+    # every dependency from the hashed lock of serve's own dependencies, then the project alone
+    assert re.search(r"\bpip install --require-hashes -r requirements/serve\.lock\b.*\bpip install --no-deps \.(\s|$)",
+                     runs), runs
     copied = " ".join(arg for op, arg in steps if op == "COPY")
-    for needed in ("pyproject.toml", "sre_agent", "tools", "eval", "prompts", "configs"):
+    for needed in ("pyproject.toml", "requirements/serve.lock", "LICENSE", "sre_agent", "tools", "eval", "prompts",
+                   "configs"):
         assert needed in copied, needed
     user = [arg for op, arg in steps if op == "USER"][-1]
     assert user.split(":")[0] not in ("0", "root")
@@ -286,3 +338,19 @@ def test_dockerfile_installs_the_package_and_runs_serve_as_non_root():
     args = build_parser().parse_args(_without_auth(argv))
     assert args.command == "serve" and args.port == 9095 and args.host == "0.0.0.0"
     assert "sre_agent" in shlex.join(entry)
+
+
+def test_everything_the_dockerfile_copies_is_sent_in_the_build_context():
+    """No docker engine here: check the ignore file lets through each COPY source (a miss fails the build)."""
+    import fnmatch
+
+    patterns = [ln.strip() for ln in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+                if ln.strip() and not ln.startswith("#")]
+    assert patterns[0] == "**"  # everything else stays out of the context
+    admitted = [p[1:] for p in patterns if p.startswith("!")]
+    copies = [arg.split()[:-1] for op, arg in _dockerfile() if op == "COPY"]
+    for sources in copies:
+        for source in sources:
+            path = source.rstrip("/")
+            assert (PROJECT_ROOT / path).exists(), path
+            assert any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path + "/x", p) for p in admitted), path

@@ -62,6 +62,7 @@ def test_prose_endpoint_ends_model_unusable_in_few_calls(scen2: Path, tmp_path: 
     assert stats["stop_reason"] == "model_unusable" and stats["unusable_answers"] == 3
     assert stats["model_calls"] == n_requests <= 10
     assert stats["prompt_tokens"] > 0 and stats["completion_tokens"] > 0
+    assert stats["total_tokens"] == stats["prompt_tokens"] + stats["completion_tokens"]  # in and out
     assert "model_unusable" in (out / "report.md").read_text()
     # every request carried the profile's completion cap, stop sequences and a timeout
     assert all(r["max_tokens"] == 64 and r["stop"] == ["</answer>"] for r in srv.requests)

@@ -146,7 +146,7 @@ def test_serve_command_line(tmp_path):
     cfg.write_text("prometheus:\n  url: http://127.0.0.1:1\n")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "sre_agent", "serve", "--port", str(port), "--out", str(tmp_path / "o"),
-                             "--config", str(cfg), "--no-auth"], stderr=subprocess.PIPE, text=True, env=env)
+                             "--live-config", str(cfg), "--no-auth"], stderr=subprocess.PIPE, text=True, env=env)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", 20, proc)
         r = _session().post(f"http://127.0.0.1:{port}/", data=b"nope", timeout=5)
@@ -158,6 +158,6 @@ def test_serve_command_line(tmp_path):
     assert "listening on http://127.0.0.1:" in err
     bad = subprocess.run([sys.executable, "-m", "sre_agent", "serve", "--port", "70000"], capture_output=True, text=True)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
-    bad = subprocess.run([sys.executable, "-m", "sre_agent", "serve", "--port", "0", "--config", str(tmp_path / "none.yaml"),
+    bad = subprocess.run([sys.executable, "-m", "sre_agent", "serve", "--port", "0", "--live-config", str(tmp_path / "none.yaml"),
                           "--out", str(tmp_path / "o2")], capture_output=True, text=True)
     assert bad.returncode == 2 and "no such file" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -96,3 +96,22 @@ def test_prefetch_and_the_triage_share_one_read_of_each_source(tmp_path):
         paths = [p for _, p in kube.requests[before:]]
         assert len(paths) == len(set(paths)) and "/api/v1/namespaces/otel-demo/pods" in paths, paths
         assert not [p for p in backend.problems() if p.source == "jaeger" or "pods" in p.problem]
+
+
+def test_a_disabled_source_needs_no_url():
+    from pydantic import ValidationError
+
+    cfg = LiveConfig.model_validate({"prometheus": {"enabled": False}, "jaeger": {"url": "http://127.0.0.1:1"}})
+    assert cfg.prometheus is not None and cfg.prometheus.url is None and cfg.describe()["prometheus"] is None
+    assert LiveBackend.from_config(cfg).prometheus is None
+    with pytest.raises(ValidationError, match="url is required"):
+        LiveConfig.model_validate({"prometheus": {}})
+
+
+def test_a_run_configuration_given_as_live_config_is_named(tmp_path):
+    from sre_agent.backends.live_config import load_live_config
+    from sre_agent.errors import ConfigError
+
+    (tmp_path / "run.yaml").write_text("model: clean\nfixes: {verifier: on}\n")
+    with pytest.raises(ConfigError, match="give it with --config"):
+        load_live_config(tmp_path / "run.yaml")

@@ -9,7 +9,8 @@ import pytest
 
 from sre_agent.backends._retry import RetryPolicy
 from sre_agent.backends.kubernetes import KINDS, READ_METHODS, KubernetesBackend, ReadOnlyKubeClient, ReadOnlyViolation
-from live_servers import KubeMockServer, write_kubeconfig
+from live_servers import KMOCK_RESOURCES, KubeMockServer, write_kubeconfig
+from sre_agent.backends._kube_kinds import CHAOS_KINDS
 
 pytestmark = pytest.mark.live
 kmock = pytest.importorskip("kmock")
@@ -26,10 +27,11 @@ def _meta(name, **extra):
 
 
 def setup(k):
-    for res in ("v1/pods", "v1/services", "v1/endpoints", "v1/configmaps", "v1/events", "v1/nodes",
-                "apps/v1/deployments", "apps/v1/replicasets", "apps/v1/statefulsets", "apps/v1/daemonsets",
-                "autoscaling/v2/horizontalpodautoscalers", "networking.k8s.io/v1/networkpolicies",
-                "events.k8s.io/v1/events"):
+    # every built-in kind the backend reads (the Chaos Mesh CRDs are not installed here: an absence)
+    for kind, res in KMOCK_RESOURCES.items():
+        if kind not in CHAOS_KINDS:
+            k.resources[res] = {}
+    for res in ("v1/events", "events.k8s.io/v1/events"):
         k.resources[res] = {}
     k.objects["v1/pods", NS, POD] = {
         "metadata": _meta(POD, labels={"app.kubernetes.io/name": "cart"}, resourceVersion="42",

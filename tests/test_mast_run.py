@@ -49,6 +49,9 @@ def test_cli_table_and_nested_folders(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [r.split("│")[1].strip() for r in rows] == ["a", "b", "runs with mode"]
     assert rows[0].split("│")[4].strip() == "1" and rows[1].split("│")[4].strip() == "0"  # column 1.3
     assert (tmp_path / "batch" / "a" / "mast.json").is_file() and (tmp_path / "batch" / "b" / "mast.json").is_file()
+    header = next(line for line in out.splitlines() if line.startswith("┃"))
+    assert [h.strip() for h in header.strip("┃").split("┃")] == ["run", *MODE_IDS, "done"]  # no header cut short
+    assert "…" not in header
 
 
 def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -148,4 +148,4 @@ def test_max_tokens_per_run(client: str, tmp_path: Path, monkeypatch: pytest.Mon
     kwargs: dict[str, Any] = {"model": "loses-exit"} if client == "loses-exit" else {"client": NeverStops()}
     result = _run(tmp_path, monkeypatch, max_tokens_per_run=12000, max_turns=1000, max_tool_calls=1000, **kwargs)
     _assert_flagged(result, "max_tokens_per_run")
-    assert result.stats["total_tokens"] <= 12000
+    assert result.stats["counted_context_tokens"] <= 12000

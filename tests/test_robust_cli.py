@@ -207,24 +207,50 @@ def test_simulate_bad_input(bad: dict[str, Path], tmp_path: Path) -> None:
     assert_input_error(run_main("simulate", real, "--out", out, "--seed", "x"))
 
 
+def _live_yaml(tmp_path: Path) -> Path:
+    (tmp_path / "live.yaml").write_text("prometheus: {url: 'http://127.0.0.1:1'}\n")
+    return tmp_path / "live.yaml"
+
+
+def _run_yaml(tmp_path: Path) -> Path:
+    (tmp_path / "run.yaml").write_text("model: clean\nseed: 1\n")
+    return tmp_path / "run.yaml"
+
+
 @pytest.mark.parametrize("argv,expect", [
     (["--port", "70000"], "--port"), (["--port", "-5"], "--port"), (["--port", "http"], "--port"), ([], "--port"),
-    (["--port", "0", "--config", "HUGE"], "larger than"), (["--port", "0", "--config", "BROKEN"], "live config"),
-    (["--port", "0", "--config", "BINARY"], "live config"), (["--port", "0", "--config", "MISSING"], "no such file"),
+    (["--port", "0", "--live-config", "HUGE"], "larger than"), (["--port", "0", "--live-config", "BROKEN"], "live config"),
+    (["--port", "0", "--live-config", "BINARY"], "live config"),
+    (["--port", "0", "--live-config", "MISSING"], "no such file"),
     (["--port", "0", "--snapshot", "MISSING"], "not a folder"),
-    (["--port", "0", "--snapshot", "SCENARIO", "--run-config", "WRONG"], "config"),
+    (["--port", "0", "--snapshot", "SCENARIO", "--config", "WRONG"], "config"),
+    (["--port", "0", "--snapshot", "SCENARIO", "--config", "LIVE"], "give it with --live-config"),
+    (["--port", "0", "--live-config", "RUN", "--no-auth"], "give it with --config"),
+    (["--port", "0", "--snapshot", "SCENARIO", "--config", "RUN", "--run-config", "RUN"], "give only --config"),
     (["--port", "0", "--snapshot", "SCENARIO", "--out", "FILE/sub"], "--out"),
     (["--port", "0", "--host", "256.1.1.1", "--snapshot", "SCENARIO", "--auth-token-file", "TOKEN"], "cannot listen"),
 ])
 def test_serve_bad_port_or_config(bad: dict[str, Path], argv: list[str], expect: str, tmp_path: Path) -> None:
     subst = {"HUGE": str(bad["yaml_huge"]), "BROKEN": str(bad["yaml_broken"]), "BINARY": str(bad["yaml_binary"]),
              "MISSING": str(tmp_path / "missing"), "SCENARIO": str(simulated()), "WRONG": str(bad["yaml_wrong_type"]),
+             "LIVE": str(_live_yaml(tmp_path)), "RUN": str(_run_yaml(tmp_path)),
              "FILE/sub": str(bad["empty"]) + "/sub", "TOKEN": str(bad["token"])}
     args = [subst.get(a, a) for a in argv]
     if "--out" not in args:
         args += ["--out", str(tmp_path / "runs")]
     proc = run_main("serve", *args, )
     assert_input_error(proc, expect)
+
+
+def test_serve_run_config_is_a_deprecated_alias_of_config(tmp_path: Path, capsys) -> None:
+    from sre_agent.cli import build_parser
+    from sre_agent.serve._options import check_settings
+
+    args = build_parser().parse_args(["serve", "--port", "0", "--snapshot", str(simulated()), "--no-auth",
+                                      "--out", str(tmp_path / "runs"), "--run-config", str(_run_yaml(tmp_path))])
+    settings = check_settings(args)
+    assert settings.run_config.seed == 1  # the file was read as the run configuration
+    assert "--run-config is deprecated; use --config" in capsys.readouterr().err
 
 
 def test_serve_port_in_use(tmp_path: Path) -> None:
@@ -249,8 +275,22 @@ def test_subprocess_every_command(bad: dict[str, Path], tmp_path: Path) -> None:
         (["simulate", bad["yaml_huge"], "--out", tmp_path / "o"], "larger than"),
         (["serve", "--port", "70000"], "--port"),
         (["ablate", bad["yaml_huge"], "--out", tmp_path / "o"], "larger than"),
-        (["serve", "--port", "0", "--config", bad["yaml_binary"], "--out", tmp_path / "runs"], "live config"),
+        (["serve", "--port", "0", "--live-config", bad["yaml_binary"], "--out", tmp_path / "runs"], "live config"),
     ]
     for argv, expect in cases:
         assert_input_error(run_cli(*argv, timeout=60), expect)
     assert time.monotonic() - started < 60  # refused by size: nothing near 120 MiB was read
+
+
+def test_version_and_top_level_help() -> None:
+    import tomllib
+
+    from data_paths import PROJECT_ROOT
+
+    declared = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    proc = run_cli("--version", timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"sre-agent {declared}", proc.stdout + proc.stderr
+    helped = run_cli("--help", timeout=60)
+    assert helped.returncode == 0
+    assert "``" not in helped.stdout and "<command>" not in helped.stdout  # prose, not a raw docstring
+    assert "root cause" in helped.stdout and "--version" in helped.stdout and "serve" in helped.stdout

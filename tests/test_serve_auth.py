@@ -148,3 +148,5 @@ def test_the_token_never_appears_in_logs_or_outputs(tmp_path: Path, token_file: 
     for path in written + [tmp_path / "serve.log"]:
         assert needle not in path.read_bytes(), path
     assert all(TOKEN not in body for body in bodies)
+    start = next(ln for ln in (tmp_path / "serve.log").read_text().splitlines() if "listening on" in ln)
+    assert start.endswith("auth: bearer token") and "Authenticator(" not in start and "PosixPath(" not in start

@@ -1,20 +1,17 @@
-"""/metrics (Prometheus text, ``sre_agent_`` series), /healthz and /readyz over real HTTP."""
+"""/metrics (Prometheus text, ``sre_agent_`` series), /healthz and /readyz over real HTTP
+(the readiness and source-health tests are in test_serve_readiness.py)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from serve_helpers import Recorder, running, session, webhook
-from sre_agent.backends.live import LiveBackend
-from sre_agent.backends.live_config import load_live_config
 from sre_agent.serve import Authenticator, RateLimiter, WebhookService
-from sre_agent.serve._readiness import backend_readiness
 
 TOKEN = "metrics-test-token"
 
@@ -90,41 +87,27 @@ def test_failed_triages_are_counted_and_health_reports_them(tmp_path: Path) -> N
     assert m[("sre_agent_triages_total", (("outcome", "failed"),))] == 1.0
     assert m[("sre_agent_model_calls_total", ())] == 0.0
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "queued": 0, "running": False, "done": 0, "failed": 1, "deduplicated": 0}
+    assert health.json() == {"status": "ok", "queued": 0, "running": False, "done": 0, "failed": 1, "deduplicated": 0,
+                             "queue_totals": {"done": 0, "failed": 1, "deduplicated": 0}}
     assert ready.status_code == 200 and ready.json()["ready"] is True  # a recorded scenario is always there
 
 
-class _Prometheus(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": []}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-def test_readyz_follows_the_live_sources(tmp_path: Path) -> None:
-    prom = ThreadingHTTPServer(("127.0.0.1", 0), _Prometheus)
-    threading.Thread(target=prom.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    cfg = tmp_path / "live.yaml"
-    cfg.write_text(f"prometheus:\n  url: http://127.0.0.1:{prom.server_address[1]}\n"
-                   "timeouts: {timeout_s: 1, attempts: 1, deadline_s: 2}\n")
-    config = load_live_config(cfg)
-    factory = lambda: LiveBackend.from_config(config)  # noqa: E731
-    service = WebhookService(tmp_path / "out", Recorder(), factory, readiness=backend_readiness(factory, ttl=0))
-    with running(service) as url, session() as s:
-        up = s.get(url + "/readyz", timeout=10)
-        prom.shutdown()
-        prom.server_close()
-        down = s.get(url + "/readyz", timeout=10)
-        alive = s.get(url + "/healthz", timeout=5)
-        service.stopping = True
-        stopping = s.get(url + "/readyz", timeout=10)
-    assert up.status_code == 200 and up.json()["sources"]["prometheus"] == "ok"
-    assert down.status_code == 503 and list(down.json()["failing"]) == ["prometheus"]
-    assert alive.status_code == 200  # alive, just not ready
-    assert stopping.status_code == 503 and stopping.json()["status"] == "stopping"
+def test_healthz_and_metrics_agree_after_a_restart(tmp_path: Path) -> None:
+    """/healthz counts what this process did, as /metrics does; the queue's whole life is queue_totals."""
+    first = WebhookService(tmp_path / "out", Recorder(), lambda: None)
+    first.submit(webhook(group="a"))
+    first.submit(webhook(group="a"))  # a repeat
+    assert first.wait_idle(10)
+    first.stop()
+    second = WebhookService(tmp_path / "out", Recorder(), lambda: None)
+    with running(second) as url, session() as s:
+        s.post(url + "/", json=webhook(group="b"), timeout=5)
+        assert second.wait_idle(10)
+        health = s.get(url + "/healthz", timeout=5).json()
+        m = _samples(s.get(url + "/metrics", timeout=5).text)
+    done = m[("sre_agent_triages_total", (("outcome", "complete"),))] + \
+        m[("sre_agent_triages_total", (("outcome", "incomplete"),))]
+    assert health["done"] == done == 1
+    assert health["deduplicated"] == m[("sre_agent_dedupes_total", ())] == 0
+    assert health["failed"] == m[("sre_agent_triages_total", (("outcome", "failed"),))] == 0
+    assert health["queue_totals"] == {"done": 2, "failed": 0, "deduplicated": 1}

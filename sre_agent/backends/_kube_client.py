@@ -1,7 +1,7 @@
 """The read-only Kubernetes client: the only holder of Kubernetes API objects.
 
 It exposes one attribute per API group (``core``, ``apps``, ``autoscaling``, ``networking``,
-``events``), and each of those exposes **only** whitelisted ``list_*`` / ``read_*`` methods; any
+``batch``, ``policy``, ``custom`` (Chaos Mesh's custom objects, lists only), ``events``), and each of those exposes **only** whitelisted ``list_*`` / ``read_*`` methods; any
 other attribute (``create_*``, ``patch_*``, ``replace_*``, ``delete_*``, ``connect_*`` (exec,
 attach, proxy), ``api_client`` ...) raises :class:`ReadOnlyViolation`.  The API objects live in
 a closure, not in attributes.  Under it, the HTTP layer refuses any method but GET and any exec /
@@ -38,6 +38,10 @@ READ_METHODS: dict[str, tuple[str, frozenset[str]]] = {
         "list_namespaced_endpoints", "list_endpoints_for_all_namespaces", "read_namespaced_endpoints",
         "list_namespaced_config_map", "list_config_map_for_all_namespaces", "read_namespaced_config_map",
         "list_namespaced_event", "list_event_for_all_namespaces",
+        "list_namespaced_persistent_volume_claim", "list_persistent_volume_claim_for_all_namespaces",
+        "read_namespaced_persistent_volume_claim",
+        "list_namespaced_resource_quota", "list_resource_quota_for_all_namespaces", "read_namespaced_resource_quota",
+        "list_namespaced_limit_range", "list_limit_range_for_all_namespaces", "read_namespaced_limit_range",
     })),
     "apps": ("AppsV1Api", frozenset({
         "list_namespaced_deployment", "list_deployment_for_all_namespaces", "read_namespaced_deployment",
@@ -51,7 +55,18 @@ READ_METHODS: dict[str, tuple[str, frozenset[str]]] = {
     })),
     "networking": ("NetworkingV1Api", frozenset({
         "list_namespaced_network_policy", "list_network_policy_for_all_namespaces", "read_namespaced_network_policy",
+        "list_namespaced_ingress", "list_ingress_for_all_namespaces", "read_namespaced_ingress",
     })),
+    "batch": ("BatchV1Api", frozenset({
+        "list_namespaced_job", "list_job_for_all_namespaces", "read_namespaced_job",
+        "list_namespaced_cron_job", "list_cron_job_for_all_namespaces", "read_namespaced_cron_job",
+    })),
+    "policy": ("PolicyV1Api", frozenset({
+        "list_namespaced_pod_disruption_budget", "list_pod_disruption_budget_for_all_namespaces",
+        "read_namespaced_pod_disruption_budget",
+    })),
+    # Chaos Mesh experiments: lists of custom objects (group, version, [namespace,] plural)
+    "custom": ("CustomObjectsApi", frozenset({"list_namespaced_custom_object", "list_cluster_custom_object"})),
     "events": ("EventsV1Api", frozenset({"list_namespaced_event", "list_event_for_all_namespaces"})),
 }
 
@@ -126,7 +141,7 @@ class ReadOnlyKubeClient:
     ``client.core.create_namespaced_pod`` raises :class:`ReadOnlyViolation`.
     """
 
-    __slots__ = ("core", "apps", "autoscaling", "networking", "events", "_close")
+    __slots__ = ("core", "apps", "autoscaling", "networking", "batch", "policy", "custom", "events", "_close")
 
     def __init__(self, api_client: Any, timeout: float | tuple[float, float] = 5.0) -> None:
         from kubernetes import client as k8s

@@ -37,6 +37,7 @@ from typing import Any
 
 from ..models import K8sEvent, K8sObject, LogRecord, SourceProblem
 from ._kube_client import READ_METHODS, ReadOnlyKubeClient, ReadOnlyViolation, _get_only_api_client
+from ._kube_kinds import API_VERSIONS, CHAOS_GROUP, CHAOS_VERSION, KINDS, canonical_kind, is_custom
 from ._kube_parse import event_from_json, guess_severity, parse_k8s_time
 from ._parallel import DEFAULT_WORKERS, ReadOnce, bounded_map
 from ._redact import one_line
@@ -47,45 +48,8 @@ __all__ = ["API_VERSIONS", "KINDS", "READ_METHODS", "KubernetesBackend", "ReadOn
            "_get_only_api_client", "canonical_kind", "event_from_json", "guess_severity", "parse_k8s_time"]
 
 
-
-# kind -> (plural, group attribute, list-in-namespace, list-all, read, namespaced)
-KINDS: dict[str, tuple[str, str, str, str, str, bool]] = {
-    "Pod": ("pods", "core", "list_namespaced_pod", "list_pod_for_all_namespaces", "read_namespaced_pod", True),
-    "Deployment": ("deployments", "apps", "list_namespaced_deployment", "list_deployment_for_all_namespaces",
-                   "read_namespaced_deployment", True),
-    "ReplicaSet": ("replicasets", "apps", "list_namespaced_replica_set", "list_replica_set_for_all_namespaces",
-                   "read_namespaced_replica_set", True),
-    "StatefulSet": ("statefulsets", "apps", "list_namespaced_stateful_set", "list_stateful_set_for_all_namespaces",
-                    "read_namespaced_stateful_set", True),
-    "DaemonSet": ("daemonsets", "apps", "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces",
-                  "read_namespaced_daemon_set", True),
-    "Service": ("services", "core", "list_namespaced_service", "list_service_for_all_namespaces",
-                "read_namespaced_service", True),
-    "Endpoints": ("endpoints", "core", "list_namespaced_endpoints", "list_endpoints_for_all_namespaces",
-                  "read_namespaced_endpoints", True),
-    "ConfigMap": ("configmaps", "core", "list_namespaced_config_map", "list_config_map_for_all_namespaces",
-                  "read_namespaced_config_map", True),
-    "HorizontalPodAutoscaler": ("horizontalpodautoscalers", "autoscaling", "list_namespaced_horizontal_pod_autoscaler",
-                                "list_horizontal_pod_autoscaler_for_all_namespaces",
-                                "read_namespaced_horizontal_pod_autoscaler", True),
-    "NetworkPolicy": ("networkpolicies", "networking", "list_namespaced_network_policy",
-                      "list_network_policy_for_all_namespaces", "read_namespaced_network_policy", True),
-    "Namespace": ("namespaces", "core", "", "list_namespace", "read_namespace", False),
-    "Node": ("nodes", "core", "", "list_node", "read_node", False),
-}
-API_VERSIONS = {"apps": "apps/v1", "autoscaling": "autoscaling/v2", "networking": "networking.k8s.io/v1", "core": "v1"}
-_KIND_ALIASES = {k.lower(): k for k in KINDS} | {v[0]: k for k, v in KINDS.items()} | {
-    "hpa": "HorizontalPodAutoscaler", "ep": "Endpoints", "endpoint": "Endpoints", "cm": "ConfigMap",
-    "netpol": "NetworkPolicy", "ns": "Namespace", "svc": "Service", "rs": "ReplicaSet", "deploy": "Deployment",
-}
-
 _SERVICE_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component", "opentelemetry.io/name", "app", "service",
                    "k8s-app")
-
-
-def canonical_kind(kind: str) -> str | None:
-    """``pods`` / ``pod`` / ``Pod`` -> ``Pod``; ``None`` for a kind this backend does not read."""
-    return _KIND_ALIASES.get(str(kind).strip().lower()) or (kind if kind in KINDS else None)
 
 
 class KubernetesBackend:
@@ -96,9 +60,13 @@ class KubernetesBackend:
     def __init__(
         self, client: ReadOnlyKubeClient, *, namespaces: Iterable[str] = (), policy: RetryPolicy | None = None,
         log_tail_lines: int = 500, max_log_pods: int = 20, lookback_s: float = 3600.0,
-        clock: Callable[[], float] = time.time, max_workers: int = DEFAULT_WORKERS,
+        clock: Callable[[], float] = time.time, max_workers: int = DEFAULT_WORKERS, cluster_reads: bool = True,
     ) -> None:
         self._client = client
+        #: False under a namespaced Role: Namespaces and Nodes (cluster-scoped) are not listed
+        self.cluster_reads = cluster_reads
+        #: custom kinds the API server does not serve (CRD not installed): kind -> why, a recorded absence
+        self.absent: dict[str, str] = {}
         self.namespaces = [n for n in namespaces if n]
         self._policy = policy or RetryPolicy()
         self._tail = log_tail_lines
@@ -125,7 +93,8 @@ class KubernetesBackend:
     def from_config(cls, cfg: Any, policy: RetryPolicy | None = None, lookback_s: float = 3600.0) -> "KubernetesBackend":
         return cls.from_kubeconfig(cfg.kubeconfig, cfg.context, token=cfg.token(), verify_tls=cfg.verify_tls,
                                    policy=policy, namespaces=cfg.namespaces, log_tail_lines=cfg.log_tail_lines,
-                                   max_log_pods=cfg.max_log_pods, lookback_s=lookback_s)
+                                   max_log_pods=cfg.max_log_pods, lookback_s=lookback_s,
+                                   cluster_reads=cfg.cluster_reads)
 
     # -- plumbing -----------------------------------------------------------------------------
     def _note(self, what: str, message: str) -> None:
@@ -175,10 +144,17 @@ class KubernetesBackend:
         def read() -> dict[tuple[str, str], K8sObject]:
             plural, group, list_ns, list_all, _, _ = KINDS[kind]
             observed = self._clock()
-            if scope is None:
-                data = self._read(f"list {plural}", group, list_all)
+            where = f"list {plural}" + (f" in {scope}" if scope else "")
+            if is_custom(kind):  # a Chaos Mesh kind: 404 when its CRD is not installed
+                args = (CHAOS_GROUP, CHAOS_VERSION) + ((scope,) if scope else ()) + (plural,)
+                data = self._read(where, group, list_all if scope is None else list_ns, *args, missing_ok=True)
+                if data is None and where not in self._problems:
+                    with self._lock:
+                        self.absent[kind] = f"{CHAOS_GROUP}/{CHAOS_VERSION} {plural}: not served (CRD not installed)"
+            elif scope is None:
+                data = self._read(where, group, list_all)
             else:
-                data = self._read(f"list {plural} in {scope}", group, list_ns, scope)
+                data = self._read(where, group, list_ns, scope)
             objects = (self._object(kind, item, observed) for item in (data or {}).get("items") or []
                        if isinstance(item, dict))
             return {(o.namespace, o.name): o for o in objects}
@@ -199,7 +175,7 @@ class KubernetesBackend:
                 return []
             kinds = [canon]
         else:
-            kinds = [k for k, spec in KINDS.items() if spec[5] or namespace is None]
+            kinds = [k for k, spec in KINDS.items() if spec[5] or (namespace is None and self.cluster_reads)]
         reads = [(k, scope) for k in kinds for scope in (self._scopes(namespace) if KINDS[k][5] else [None])]
         lists = bounded_map(lambda ks: self._list(*ks), reads, self._workers)
         return [o for objects in lists for o in objects.values()]

@@ -185,16 +185,28 @@ class LiveBackend:
                 out += backend.problems()
         return out
 
-    def check(self) -> dict[str, str]:
-        """Probe every configured source: ``{source: "ok" | one-line reason}`` (never raises)."""
-        status: dict[str, str] = {p.source: p.problem for p in self._setup_problems}
+    def probes(self) -> dict[str, Callable[[], None]]:
+        """One check per configured source, ``{source: check}``; a check raises ``BackendUnavailable``
+        or ``BackendRequestError`` (one line) when its source does not answer.  A source that
+        could not even be set up gets a check that raises its set-up problem; a source that is not
+        configured has none."""
+        out: dict[str, Callable[[], None]] = {}
+        for problem in self._setup_problems:
+            def failed(message: str = problem.problem) -> None:
+                raise BackendUnavailable(message)
+            out[problem.source] = failed
         for name in ("kubernetes", "prometheus", "jaeger", "alertmanager"):
             backend = getattr(self, name)
-            if backend is None:
-                status.setdefault(name, "not configured")
-                continue
+            if backend is not None:
+                out[name] = backend.check
+        return out
+
+    def check(self) -> dict[str, str]:
+        """Probe every configured source: ``{source: "ok" | one-line reason}`` (never raises)."""
+        status = {name: "not configured" for name in ("kubernetes", "prometheus", "jaeger", "alertmanager")}
+        for name, probe in self.probes().items():
             try:
-                backend.check()
+                probe()
                 status[name] = "ok"
             except (BackendUnavailable, BackendRequestError) as exc:
                 status[name] = one_line(str(exc))

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..config import read_yaml_mapping
 from ..errors import ConfigError
@@ -78,11 +78,20 @@ class SourceConfig(_Strict):
 
 
 class _HTTPSource(SourceConfig):
-    url: str
+    #: required unless the source is disabled (``enabled: false``)
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _url_when_enabled(self) -> "_HTTPSource":
+        if self.enabled and not self.url:
+            raise ValueError("url is required (or enabled: false)")
+        return self
 
     @field_validator("url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         value = value.strip().rstrip("/")
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL")
@@ -109,6 +118,8 @@ class KubernetesConfig(SourceConfig):
     namespaces: list[str] = Field(default_factory=list)
     log_tail_lines: int = Field(500, ge=1, le=100000)
     max_log_pods: int = Field(20, ge=1, le=1000)
+    #: list Namespaces and Nodes (cluster-scoped); false under a namespaced Role (deploy/namespaced/)
+    cluster_reads: bool = True
 
 
 class LiveConfig(_Strict):
@@ -152,6 +163,10 @@ def load_live_config(path: Path | str | None = None) -> LiveConfig:
     """Read a live config file (default: the packaged ``configs/live.yaml``); :class:`ConfigError` if bad."""
     source: Any = Path(path) if path is not None else packaged_live_config()
     data = read_yaml_mapping(source, "live config")  # size-limited, one-line errors
+    run_keys = sorted(set(data) - set(LiveConfig.model_fields))
+    if run_keys and not set(data) & set(LiveConfig.model_fields):
+        raise ConfigError(f"live config {source}: a run configuration ({', '.join(run_keys)}), not a live-mode "
+                          "config: give it with --config (--live-config names the live sources, configs/live.yaml)")
     try:
         return LiveConfig.model_validate(data)
     except ValidationError as exc:

@@ -45,15 +45,14 @@ def resolve_ablation(value: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..extras import PLOTS, require
+    require("research", *PLOTS)
     from ..ablation import report_only, run_ablation
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs {args.jobs}: expected a positive number")
     if args.executor == "ray":
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise InputError("--executor ray: ray is not installed (pip install 'sre-agent[ray]')") from None
+        require("ray", "ray")
     if args.report_only:
         result = report_only(resolve_ablation(args.ablation), args.out, plots=not args.no_plots)
     else:

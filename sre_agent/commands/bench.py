@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from ..extras import RESEARCH, require
+    require("research", *RESEARCH)
     from ..eval.suite import run_suite
     from .evaluate import check_common, default_out
 
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"--out {out}: cannot be created ({exc.strerror})") from None
     result = run_suite(scenarios, config_args={}, seeds=[0], jobs=args.jobs or os.cpu_count(), out_dir=out,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, desc="bench")
     m = measure(result)
     table = Table(title=f"sre-agent bench: {m['runs']} triages, {m['jobs']} worker(s), offline default config")
     table.add_column("measure")

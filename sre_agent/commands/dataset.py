@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.folder.is_dir():
             raise InputError(f"{args.folder}: no such folder")
         return _report(args.folder, args.deep, f"scenarios in {args.folder}")
+    from ..extras import HUB, require
+    require("research", *HUB)
     spec = get_dataset(args.name)
     root = fetch(spec, dest=args.dest, revision=args.revision, jobs=args.jobs, scenarios=args.scenario,
                  progress=not args.no_progress)

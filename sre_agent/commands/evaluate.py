@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from ..config import load_config
+    from ..extras import RESEARCH, require
+    require("research", *RESEARCH)
     from ..eval.suite import print_table, run_suite
 
     if args.seeds < 1:

@@ -76,8 +76,8 @@ def _print_table(results: list[tuple[Path, Annotation]]) -> None:
                   show_lines=False, pad_edge=False)
     table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=40)
     for m in MODE_IDS:
-        table.add_column(m, justify="center")
-    table.add_column("done", justify="center")
+        table.add_column(m, justify="center", no_wrap=True, min_width=len(m))
+    table.add_column("done", justify="center", no_wrap=True, min_width=4)
     names = _display_names([d for d, _ in results])
     for (run_dir, ann), name in zip(results, names):
         done = "-" if ann.task_completion is None else ("yes" if ann.task_completion else "no")
@@ -85,7 +85,9 @@ def _print_table(results: list[tuple[Path, Annotation]]) -> None:
     if len(results) > 1:
         totals = [sum(1 for _, a in results if a.labels[m] == 1) for m in MODE_IDS]
         table.add_row("[bold]runs with mode[/]", *(str(t) for t in totals), "")
-    Console(width=max(110, 24 + 6 * len(MODE_IDS))).print(table)
+    console = Console()  # the terminal's width (80 columns when stdout is a file)
+    natural = console.measure(table, options=console.options.update_width(1000)).maximum
+    (Console(width=natural) if natural > console.width else console).print(table)  # never a cut header
 
 
 def run(args: argparse.Namespace) -> int:

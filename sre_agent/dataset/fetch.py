@@ -24,6 +24,8 @@ line (exit 2).
 from __future__ import annotations
 
 import re
+import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -83,10 +85,12 @@ def explain(exc: BaseException, spec: DatasetSpec, revision: str) -> FetchError:
                           f"({_first_line(_root_cause(exc))}); {again} when online")
     if isinstance(exc, (hf.LocalEntryNotFoundError, hf.OfflineModeIsEnabled)):
         cause = _root_cause(exc)
-        why = "offline mode is on (HF_HUB_OFFLINE=1)" if isinstance(cause, hf.OfflineModeIsEnabled) \
-            else f"cannot reach {hub_endpoint()} ({_first_line(cause)})"
-        return FetchError(f"{spec.name}: {why} and no complete local copy of revision {revision!r}; "
-                          "connect to the network and run the command again")
+        from huggingface_hub import constants
+        if isinstance(cause, hf.OfflineModeIsEnabled) or constants.is_offline_mode():
+            return FetchError(f"{spec.name}: the Hub is set offline (HF_HUB_OFFLINE=1) and there is no complete "
+                              f"local copy of revision {revision!r}; unset HF_HUB_OFFLINE and run the command again")
+        return FetchError(f"{spec.name}: cannot reach {hub_endpoint()} ({_first_line(cause)}) and no complete "
+                          f"local copy of revision {revision!r}; connect to the network and run the command again")
     if isinstance(exc, hf.HfHubHTTPError):
         return FetchError(f"{spec.name}: the Hub answered {_status(exc)} for {where}; {again}")
     if isinstance(exc, httpx2.HTTPError):
@@ -114,6 +118,7 @@ def fetch(spec: DatasetSpec, *, dest: Path | None = None, revision: str | None =
         raise InputError(f"--jobs {jobs}: expected a positive number of parallel downloads")
     rev = revision or spec.revision
     patterns = spec.patterns(scenarios)
+    created = dest is not None and not dest.exists()
     if dest is not None:
         if dest.exists() and not dest.is_dir():
             raise InputError(f"--dest {dest}: not a folder")
@@ -123,7 +128,8 @@ def fetch(spec: DatasetSpec, *, dest: Path | None = None, revision: str | None =
             raise InputError(f"--dest {dest}: cannot be created ({exc.strerror})") from None
     # huggingface_hub's own warnings would add lines to an error; its failures are explained below.
     hf_logging.set_verbosity_error()
-    (enable_progress_bars if progress else disable_progress_bars)()
+    # no bars when stderr is not a terminal (a log file would get every redraw)
+    (enable_progress_bars if progress and sys.stderr.isatty() else disable_progress_bars)()
     kwargs = dict(repo_id=spec.repo_id, repo_type=spec.repo_type, revision=rev, allow_patterns=patterns,
                   local_dir=str(dest) if dest is not None else None,
                   cache_dir=str(cache_dir) if cache_dir is not None else None, max_workers=jobs)
@@ -145,11 +151,23 @@ def fetch(spec: DatasetSpec, *, dest: Path | None = None, revision: str | None =
                                  "connect to the network and run the command again to resume") from None
         else:
             path = huggingface_hub.snapshot_download(**kwargs)
-    except InputError:
-        raise
     except Exception as exc:  # noqa: BLE001 - every failure of the download becomes one line
+        if created and dest is not None:
+            _remove_if_no_file(dest)  # a failed first download leaves no empty folder behind
+        if isinstance(exc, InputError):
+            raise
         raise explain(exc, spec, rev) from None
     return Path(path)
+
+
+def _remove_if_no_file(folder: Path) -> None:
+    """Remove ``folder`` when nothing but empty folders is in it (a partial download is kept: it resumes)."""
+    try:
+        if any(p.is_file() for p in folder.rglob("*")):
+            return
+        shutil.rmtree(folder)
+    except OSError:
+        pass
 
 
 def _unreachable(endpoint: str, timeout: float = 10.0) -> str | None:

@@ -47,6 +47,11 @@ class Authenticator:
         kinds = [k for k, v in (("bearer", self._token), ("basic", self._basic)) if v]
         return f"Authenticator({'+'.join(kinds)})"
 
+    def describe(self) -> str:
+        """What a sender must present, in words (never the secret): ``bearer token``, ``basic auth``."""
+        kinds = [k for k, v in (("bearer token", self._token), ("basic auth", self._basic)) if v]
+        return " or ".join(kinds) or "nothing"
+
     def check(self, header: str | None) -> bool:
         """True when ``header`` (the request's ``Authorization``) carries a configured credential."""
         if not header:

@@ -6,7 +6,7 @@
                                         payload; 401 no or wrong credentials; 429 over the sender's rate
                                         (``Retry-After``); 503 queue full or shutting down
 ``GET /healthz``                        200 ``{"status": "ok", "queued", "running", "done", "failed", ...}``
-``GET /readyz``                         200 ready / 503 not (sources unreachable, shutting down)
+``GET /readyz``                         200 ready / 503 not (queue, folder or worker unusable; shutting down)
 ``GET /metrics``                        Prometheus text (``sre_agent_*`` series)
 =====================================  ==================================================================
 

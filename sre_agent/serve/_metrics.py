@@ -1,19 +1,23 @@
 """``/metrics``: serve's Prometheus series (``prometheus_client``, one registry per service).
 
-=================================================  =======================================================
-``sre_agent_webhooks_total{result}``               posts by answer: accepted, duplicate, no_firing,
-                                                   invalid, queue_full, error
-``sre_agent_triages_total{outcome}``               finished triages: complete, incomplete (a partial
-                                                   diagnosis), failed
-``sre_agent_triage_duration_seconds``              histogram of triage wall time
-``sre_agent_queue_depth``                          jobs waiting (gauge, read at scrape time)
-``sre_agent_dedupes_total``                        notifications acknowledged as repeats
-``sre_agent_resolved_notifications_total``         resolved alerts recorded against a job
-``sre_agent_model_calls_total`` / ``_tool_calls_total``  from each finished run's ``stats.json``
-``sre_agent_auth_failures_total``                  posts refused with 401
-``sre_agent_rate_limited_total``                   posts refused with 429
-``sre_agent_jobs_resumed_total``                   jobs found unfinished at start-up
-=================================================  =======================================================
+===================================================  =======================================================
+``sre_agent_webhooks_total{result}``                 posts by answer: accepted, duplicate, no_firing,
+                                                     invalid, queue_full, error
+``sre_agent_triages_total{outcome}``                 finished triages: complete, incomplete (a partial
+                                                     diagnosis), failed
+``sre_agent_triage_duration_seconds``                histogram of triage wall time
+``sre_agent_queue_depth``                            jobs waiting (gauge, read at scrape time)
+``sre_agent_dedupes_total``                          notifications acknowledged as repeats
+``sre_agent_resolved_notifications_total``           resolved alerts recorded against a job
+``sre_agent_model_calls_total`` / ``_tool_calls_total``
+                                                     from each finished run's ``stats.json``
+``sre_agent_auth_failures_total``                    posts refused with 401
+``sre_agent_rate_limited_total``                     posts refused with 429
+``sre_agent_jobs_resumed_total``                     jobs found unfinished at start-up
+``sre_agent_source_up{source}``                      1 when the source answered its last background check,
+                                                     0 when not (live mode; see :mod:`._probes`)
+``sre_agent_source_last_check_timestamp_seconds``   Unix time of that check, per ``source``
+===================================================  =======================================================
 
 Nothing here carries a label from a request (no sender address, no header): the series are
 bounded and hold no secret.
@@ -55,6 +59,10 @@ class ServeMetrics:
                                      registry=r)
         self.rate_limited = Counter("sre_agent_rate_limited", "Posts refused by the per-sender rate limit", registry=r)
         self.resumed = Counter("sre_agent_jobs_resumed", "Unfinished jobs found in the queue at start-up", registry=r)
+        self.source_up = Gauge("sre_agent_source_up", "1 if the source answered its last health check, else 0",
+                               ["source"], registry=r)
+        self.source_checked = Gauge("sre_agent_source_last_check_timestamp_seconds",
+                                    "Unix time of the source's last health check", ["source"], registry=r)
         for outcome in ("complete", "incomplete", "failed"):
             self.triages.labels(outcome=outcome)  # present (at 0) before the first triage
 

@@ -15,6 +15,7 @@ import argparse
 import ipaddress
 import math
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -22,7 +23,6 @@ from typing import Any, Callable
 from ..errors import InputError
 from ._auth import Authenticator, authenticator_from_options
 from ._ratelimit import RateLimiter, parse_rate
-from ._readiness import Readiness, always_ready, backend_readiness
 
 
 def is_loopback(host: str) -> bool:
@@ -71,6 +71,18 @@ def check_limiter(args: argparse.Namespace) -> RateLimiter | None:
     return RateLimiter(rate, args.rate_burst) if rate > 0 else None
 
 
+def run_config_path(args: argparse.Namespace) -> Path | None:
+    """``--config`` (the run configuration, as in triage), or its deprecated old name ``--run-config``."""
+    old = getattr(args, "run_config", None)
+    if old is None:
+        return args.config
+    if args.config is not None:
+        raise InputError("--run-config is the deprecated name of --config: give only --config")
+    print("sre-agent serve: warning: --run-config is deprecated; use --config (the run configuration, as in "
+          "triage; the live sources are --live-config)", file=sys.stderr)
+    return Path(old)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything ``serve`` needs, checked."""
@@ -78,29 +90,32 @@ class Settings:
     out: Path
     queue_db: Path
     backend_factory: Callable[[], Any]
-    readiness: Readiness
+    #: the recorded scenario triaged against (``None``: live sources, probed in the background)
+    snapshot: Path | None
     run_config: Any
     auth: Authenticator | None
     limiter: RateLimiter | None
 
 
-def _backend(args: argparse.Namespace) -> tuple[Callable[[], Any], Readiness]:
+def _backend(args: argparse.Namespace) -> tuple[Callable[[], Any], Path | None]:
     if args.snapshot is not None:
+        from ..snapshot.layout import scenario_dir_problem
         snapshot = Path(args.snapshot)
-        if not snapshot.is_dir():
-            raise InputError(f"--snapshot {snapshot}: not a folder")
+        problem = scenario_dir_problem(snapshot)
+        if problem:  # refused at start, as triage refuses it, not at every triage
+            raise InputError(f"--snapshot {snapshot}: {problem}")
 
         def snapshot_backend() -> Any:
             from ..snapshot import SnapshotBackend
             return SnapshotBackend(snapshot)
-        return snapshot_backend, always_ready
+        return snapshot_backend, snapshot
     from ..backends.live import LiveBackend
     from ..backends.live_config import load_live_config
-    live_config = load_live_config(args.config)
+    live_config = load_live_config(getattr(args, "live_config", None))
 
     def live_backend() -> Any:
         return LiveBackend.from_config(live_config)
-    return live_backend, backend_readiness(live_backend)
+    return live_backend, None
 
 
 def check_settings(args: argparse.Namespace) -> Settings:
@@ -122,9 +137,13 @@ def check_settings(args: argparse.Namespace) -> Settings:
     if args.max_queue < 1:
         raise InputError(f"--max-queue {args.max_queue}: expected at least 1")
     limiter = check_limiter(args)
-    backend_factory, readiness = _backend(args)
+    for name in ("source_check_interval", "source_check_timeout"):
+        value = getattr(args, name, 1.0)
+        if not (math.isfinite(value) and value > 0):
+            raise InputError(f"--{name.replace('_', '-')} {value}: expected a number of seconds > 0")
+    backend_factory, snapshot = _backend(args)
     from ..config import load_config
-    run_config = load_config(args.run_config)
+    run_config = load_config(run_config_path(args))
     auth = check_auth(args)
-    return Settings(out=out, queue_db=queue_db, backend_factory=backend_factory, readiness=readiness,
+    return Settings(out=out, queue_db=queue_db, backend_factory=backend_factory, snapshot=snapshot,
                     run_config=run_config, auth=auth, limiter=limiter)

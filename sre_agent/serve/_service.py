@@ -29,7 +29,7 @@ from typing import Any
 
 from ._intake import Notification, parse_webhook
 from ._metrics import ServeMetrics
-from ._readiness import Readiness, always_ready
+from ._readiness import folder_writable, judge
 from ._store import Admission, JobStore, default_queue_db
 from ._worker import TriageFn, Worker
 
@@ -41,12 +41,12 @@ class WebhookService:
 
     def __init__(self, out: Path, triage: TriageFn, backend_factory: Callable[[], Any], max_queue: int = 100, *,
                  queue_db: Path | None = None, dedupe_window: float = 3600.0, metrics: ServeMetrics | None = None,
-                 readiness: Readiness = always_ready, max_attempts: int = 3) -> None:
+                 sources: Callable[[], dict[str, str]] | None = None, max_attempts: int = 3) -> None:
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.dedupe_window = float(dedupe_window)
         self.metrics = metrics or ServeMetrics()
-        self.readiness = readiness
+        self.sources = sources
         self.store = JobStore(Path(queue_db) if queue_db else default_queue_db(self.out), max_queue=max_queue,
                               max_attempts=max_attempts)
         self.metrics.track_queue_depth(self.store.depth)
@@ -54,6 +54,7 @@ class WebhookService:
         if resumed or given_up:
             log.info("queue %s: %d unfinished job(s) resumed, %d given up", self.store.path, resumed, given_up)
         self.metrics.resumed.inc(resumed)
+        self._baseline = self._totals()  # /healthz counts what this process did, as /metrics does
         self.stopping = False
         self.worker = Worker(self.store, triage, backend_factory, self.metrics)
         self.worker.start()
@@ -73,17 +74,24 @@ class WebhookService:
         """:meth:`accept` a webhook given as a dict (raises ``WebhookError`` when it is not one)."""
         return self.accept(parse_webhook(payload))
 
-    def stats(self) -> dict[str, Any]:
-        """What ``/healthz`` shows: queued, running, done, failed, deduplicated."""
+    def _totals(self) -> dict[str, int]:
         counts = self.store.counts()
-        return {"queued": self.store.depth(), "running": self.worker.running, "done": counts.get("done", 0),
-                "failed": counts.get("failed", 0), "deduplicated": counts.get("deduplicated", 0)}
+        return {key: counts.get(key, 0) for key in ("done", "failed", "deduplicated")}
+
+    def stats(self) -> dict[str, Any]:
+        """What ``/healthz`` shows: queued, running, and done, failed, deduplicated since this process
+        started (as ``/metrics`` counts them; ``queue_totals`` holds the queue database's whole life)."""
+        totals = self._totals()
+        since_start = {key: max(0, totals[key] - self._baseline.get(key, 0)) for key in totals}
+        return {"queued": self.store.depth(), "running": self.worker.running, **since_start, "queue_totals": totals}
 
     def ready(self) -> tuple[bool, dict[str, Any]]:
-        """What ``/readyz`` shows; never ready while shutting down."""
+        """What ``/readyz`` shows (:mod:`._readiness`): the service itself; never ready while shutting down."""
         if self.stopping:
             return False, {"status": "stopping"}
-        return self.readiness()
+        checks = {"config": "loaded", "queue": self.store.writable(), "folder": folder_writable(self.out),
+                  "worker": "alive" if self.worker.alive else "dead"}
+        return judge(checks, self.sources() if self.sources is not None else None)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is queued or running (tests, benchmarks); False on timeout."""

@@ -258,6 +258,23 @@ class JobStore:
             self._db.execute("COMMIT")
         return resumed, given_up
 
+    def writable(self) -> str:
+        """``"ok"`` when the database takes a write lock now (nothing is written), else why not.
+
+        A write already in progress counts as ok: the lock is taken to write, not lost."""
+        if not self._lock.acquire(timeout=0.5):
+            return "ok"
+        try:
+            if self._closed:
+                return "closed"
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("ROLLBACK")
+            return "ok"
+        except sqlite3.Error as exc:
+            return f"{self.path}: {exc}"
+        finally:
+            self._lock.release()
+
     # -- reading ---------------------------------------------------------------------------------
     def _count(self, state: str) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM jobs WHERE state = ?", (state,)).fetchone()[0])

@@ -52,6 +52,11 @@ class Worker:
         self._wake.set()
 
     @property
+    def alive(self) -> bool:
+        """The triage thread runs (started and not ended)."""
+        return self._thread.is_alive()
+
+    @property
     def running(self) -> bool:
         return self._current is not None
 

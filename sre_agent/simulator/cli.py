@@ -82,7 +82,7 @@ def run_cli(args: argparse.Namespace) -> int:
     failed = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for path, where, _rows in tqdm(pool.map(_one, jobs), total=len(jobs), desc="scenarios", unit="scenario",
-                                       file=sys.stderr):
+                                       file=sys.stderr, disable=None):  # None: no bar when stderr is not a terminal
             if where.startswith("error:"):
                 failed += 1
                 print(f"{path}: {where}", file=sys.stderr)

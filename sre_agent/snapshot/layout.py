@@ -21,6 +21,7 @@ from pathlib import Path
 from .timefmt import parse_file_stamp
 
 __all__ = [
+    "scenario_dir_problem",
     "SOURCE_FILES", "AlertDump", "alert_dumps", "is_scenario_dir", "source_path", "metric_files",
     "ALERT_DUMP_PREFIXES", "GROUND_TRUTH_NAMES",
 ]
@@ -146,3 +147,27 @@ def is_scenario_dir(path: Path | str) -> bool:
     if metric_files(p):
         return True
     return any(_is_alert_dump_name(e.name) for e in _scan(p / "alerts"))
+
+
+def scenario_dir_problem(path: Path | str) -> str | None:
+    """Why ``path`` cannot be a ``--snapshot`` (one line), or ``None`` when it is a scenario folder.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> scenario_dir_problem(d / "nope")
+    'not a folder'
+    >>> (d / "alerts").mkdir(); _ = (d / "alerts" / "alerts_at_2025-01-01T10-00-00.000000.json").write_text("[]")
+    >>> scenario_dir_problem(d / "alerts").startswith("the alerts/ folder of a scenario: give the scenario folder")
+    True
+    >>> scenario_dir_problem(d) is None
+    True
+    """
+    p = Path(path)
+    if not p.is_dir():
+        return "not a folder"
+    if is_scenario_dir(p):
+        return None
+    if p.name == "alerts" and is_scenario_dir(p.parent):
+        return f"the alerts/ folder of a scenario: give the scenario folder, {p.parent}"
+    return "not an ITBench-Lite scenario folder (expected alerts/, *_raw.tsv files)"
+

@@ -21,17 +21,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sre_agent.backends._kube_kinds import API_VERSIONS, KINDS
+
 from ._process import rfc3339
 from .stub_http import Reply
 
 #: Kind -> kmock resource key (group/version/plural) of the kinds ``KubernetesBackend`` reads
-KMOCK_RESOURCES = {
-    "Pod": "v1/pods", "Service": "v1/services", "Endpoints": "v1/endpoints", "ConfigMap": "v1/configmaps",
-    "Namespace": "v1/namespaces", "Node": "v1/nodes", "Deployment": "apps/v1/deployments",
-    "ReplicaSet": "apps/v1/replicasets", "StatefulSet": "apps/v1/statefulsets", "DaemonSet": "apps/v1/daemonsets",
-    "HorizontalPodAutoscaler": "autoscaling/v2/horizontalpodautoscalers",
-    "NetworkPolicy": "networking.k8s.io/v1/networkpolicies",
-}
+KMOCK_RESOURCES = {kind: f"{API_VERSIONS[spec[1]]}/{spec[0]}" for kind, spec in KINDS.items()}
 
 
 class KubeMockServer:

@@ -9,6 +9,10 @@ from ._build import auto_stratum, build, load_manifest, read_gold_trace
 from ._labels import GoldLabels, check_adjudication, read_labels, write_labels
 from ._render import render_for_reading
 from ._report import gold_report, kappa_table, render_markdown, vs_gold
+from ...extras import STATS, require
+
+require("research", *STATS)  # the statistics below need numpy, scipy and scikit-learn
+
 from ._stats import kappa, score, wilson
 
 __all__ = ["GoldLabels", "auto_stratum", "build", "check_adjudication", "gold_report", "kappa", "kappa_table",
