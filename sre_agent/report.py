@@ -30,7 +30,7 @@ def diagnosed(orch: Any) -> list[Any]:
     confirmed = state.confirmed()
     if claims and any(h.entity in claims for h in confirmed):
         confirmed = [h for h in confirmed if h.entity in claims]
-    if confirmed or orch.fixes["verification_gate"].enabled:
+    if confirmed or orch.needs_confirmation:
         return confirmed
     return orch.open_claims()
 

@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis.claims import acts_on, spawned_by
 from .reach import judge
 from .state_signals import STATE_ANOMALIES, STATE_CHANGES, STATE_FAILURES, STATE_MECHANISMS, distinct_facts
 
@@ -453,39 +454,58 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
 
 # -- the verifier -------------------------------------------------------------------------
 def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Check each claimed root cause against the evidence in view; a verdict per claim."""
+    """Check each claimed root cause against the evidence in view; a verdict per claim.  Every
+    check cites the calls it is computed from; what a claim acts on is read as the verification
+    gate reads it (:func:`sre_agent.analysis.claims.acts_on`)."""
     findings = view.findings()
     scores = service_scores(view)
     alerting = set(alert_services(view))
+    rows = [(f["call_id"], f["entity"], str(f.get("signal", "")), f.get("related", []) or []) for f in findings]
     verdicts = []
     for claim in claims:
         ent = claim["entity"]
-        own = [f for f in findings if f["entity"] == ent]
+        own = [f for f in findings if f["entity"] == ent or spawned_by(ent, f["entity"])]
         if _kind(ent) in OWNER_KINDS:  # a workload's anomalies show on the pods it owns
             own += [f for f in findings if _kind(f["entity"]) == "Pod" and ent in f.get("related", [])]
             # ... and in its callers' failed calls to its Service (a data store that emits no spans
             # is seen only there)
             own += [f for f in findings if _kind(f["entity"]) == "Service" and svc(f["entity"]) == svc(ent)
                     and f["entity"].split("/")[0] == ent.split("/")[0] and f.get("signal") in CALLER_SEEN]
+        alert_calls = sorted({f["call_id"] for f in findings if f.get("signal") == "alert"}, key=_call_order)
         exists = bool(own) or _kind(ent) == "Namespace"
         anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS
                    or f.get("signal") in STATE_ANOMALIES]
+        if _kind(ent) == "Namespace":  # a namespace shows in every call about it
+            anomaly = anomaly or alert_calls or sorted({f["call_id"] for f in findings}, key=_call_order)[:3]
         # what the claim acts on, from the evidence itself (a claim's own 'related' may be missing)
-        related = set(claim.get("related", [])) | {svc(ent)}
+        acted, acted_calls = acts_on(ent, rows)
+        related = set(claim.get("related", [])) | {svc(ent)} | {service_of(r) for r in acted}
         for f in own:
             related |= {service_of(r) for r in f.get("related", [])}
         whole = any(a.get("namespace_level") for a in view.alerts)  # every workload is upstream of such an alert
-        upstream = (not alerting) or whole or bool(related & (set(scores) | alerting)) or svc(ent) in scores \
-            or _kind(ent) == "Namespace"
+        hits = related & (set(scores) | alerting) | ({svc(ent)} & set(scores))
+        upstream = (not alerting) or whole or bool(hits) or _kind(ent) == "Namespace"
+        path = sorted(set(acted_calls) | _service_calls(view, hits) | set(alert_calls), key=_call_order)
         checks = [
-            {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own}, key=_call_order)[:4]},
+            {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own} or set(anomaly), key=_call_order)[:4]},
             {"check": "anomaly_observed", "passed": bool(anomaly) or _kind(ent) == "Namespace", "evidence": sorted(set(anomaly), key=_call_order)[:4]},
-            {"check": "upstream_of_alerts", "passed": upstream, "evidence": []},
+            {"check": "upstream_of_alerts", "passed": upstream, "evidence": path[:6]},
         ]
+        for c in checks:  # a check with nothing to cite cannot pass
+            c["passed"] = bool(c["passed"] and c["evidence"])
         ok = all(c["passed"] for c in checks)
         verdicts.append({"entity": ent, "verdict": "confirmed" if ok else "rejected", "checks": checks,
                          "reason": "all checks passed" if ok else "failed: " + ", ".join(c["check"] for c in checks if not c["passed"])})
     return verdicts
+
+
+def _service_calls(view: View, services: set[str]) -> set[str]:
+    """The calls whose findings show an anomaly of one of ``services`` (what ranks them)."""
+    out = {f["call_id"] for f in view.findings() if f.get("signal") in ANOMALY_SIGNALS
+           and (svc(f["entity"]) if _kind(f["entity"]) != "Pod" else _pod_service(f["entity"])) in services}
+    for name in services:
+        out |= set(view.noted_anomaly.get(name, [0, []])[1])
+    return out
 
 
 # -- the summarizer -----------------------------------------------------------------------
