@@ -10,7 +10,8 @@ field, kept apart so two runs with the same inputs are byte-identical once ``wal
 =================  =====================================================================
 type               payload fields
 =================  =====================================================================
-run_start          config (fixes, model profile, seed, budgets), alerts [alert keys], snapshot
+run_start          config (fixes, model profile, seed, budgets), alerts [alert keys], snapshot,
+                   checks_cite (true: every passed check cites the tool calls it rests on)
 phase              from, to, reason                          (termination state machine)
 model_call         agent, role, context_tokens, messages, output (text, truncated),
                    max_tokens (the completion cap sent, null for offline clients),
