@@ -128,6 +128,9 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
         lines += [f"{i}. **{e['id']}** (confidence {e.get('confidence', 0):.2f}{tag}): {e['reasoning']}"]
         for ev in e["evidence"]:
             lines.append(f"   - {ev}")
+    if state.disputes:  # the verifier and the gate's code disagreed and no tool call settled it
+        lines += ["", "## Disputed verdicts (not confirmed)", ""]
+        lines += [f"- {d.entity} — {d.plain()}" for d in state.disputes]
     lines += ["", "## Propagation chain", ""]
     if out["propagations"]:
         for p in out["propagations"]:

@@ -82,6 +82,8 @@ class View:
     noted_anomaly: dict[str, list[Any]] = field(default_factory=dict)
     noted_damp: dict[str, int] = field(default_factory=dict)
     noted_edges: dict[str, list[str]] = field(default_factory=dict)
+    #: open disagreements between the verifier and the gate, with the tool calls that would settle them
+    disputes: list[dict[str, Any]] = field(default_factory=list)
 
     def findings(self) -> list[dict[str, Any]]:
         return [f | {"call_id": c.call_id} for c in self.calls for f in c.findings]
@@ -438,7 +440,14 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
     if steps:
         return {"action": "investigate", "hypotheses": hyps,
                 "steps": [{"tool": t, "args": a, "why": w} for t, a, w in steps[:max_steps]]}
-    hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected"]
+    settle = [(str(x.get("tool", "")), x.get("args") or {}, f"settle the dispute on {d.get('entity')} ({d.get('check')})")
+              for d in view.disputes for x in d.get("settle_with") or [] if isinstance(x, dict)
+              and canonical(str(x.get("tool", "")), x.get("args") or {}) not in view.done]
+    if settle:  # a dispute is settled by new tool results, never by asking again
+        return {"action": "investigate", "hypotheses": hyps,
+                "steps": [{"tool": t, "args": a, "why": w} for t, a, w in settle[:max_steps]]}
+    stuck = {d.get("entity") for d in view.disputes if not d.get("settle_with")}  # nothing left to settle it with
+    hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected" and h["entity"] not in stuck]
     roots = [h["entity"] for h in root_causes(hyps, set(alert_services(view)))]
     if not roots:  # nothing left to claim: change course rather than ask to stop (see change_course.py)
         from .change_course import change_course

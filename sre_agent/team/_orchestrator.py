@@ -29,8 +29,9 @@ from ..fixes import ContextParts, Fix, Intervention, TranscriptContext, Verdict,
 from ..fixes._loop_breaker import plan_key
 from ..llm.reasoning import canonical
 from ..models import Alert
-from ..state import AlertSummary, IncidentState, alert_annotations
+from ..state import IncidentState
 from ..trace import TraceWriter
+from ._broadcast import alert_summary, alerts_view, broadcast_line
 from ._budgets import Budgets
 from ._own_call import own_model_call
 from ._parse import parse_block
@@ -59,7 +60,7 @@ class Orchestrator(Budgets):
         self.fixes = [f for f in self.all_fixes if f.enabled]
         self.tools = {t.name: t for t in all_tools()}
         self.tool_ctx = ToolContext(backend, self.analyzer, config.tools.max_items, config.tools.max_chars)
-        self.state = IncidentState(alerts=[self._alert_summary(a) for a in alerts], namespace=self.analyzer.namespace)
+        self.state = IncidentState(alerts=[alert_summary(a) for a in alerts], namespace=self.analyzer.namespace)
         self.state.neighbourhood = list(self.analyzer.neighbourhood)
         self.executed: dict[str, str] = {}
         self.results: dict[str, Any] = {}
@@ -96,30 +97,15 @@ class Orchestrator(Budgets):
         return self.has("needs_confirmation")
 
     # -- setup -----------------------------------------------------------------------------
-    def _alert_summary(self, a: Alert) -> AlertSummary:
-        subject = a.labels.get("service_name") or a.labels.get("service") or a.labels.get("deployment") or a.labels.get("pod") or ""
-        return AlertSummary(key=a.key, name=a.name, subject=subject, namespace=a.namespace, severity=a.severity,
-                            description=(a.annotations.get("description") or a.annotations.get("summary") or "")[:300],
-                            active_at=a.active_at)
-
-    def _alerts_view(self) -> dict[str, Any]:
-        """The alerts for a context; their annotation text (attacker-writable) only inside untrusted_data."""
-        view: dict[str, Any] = {"alerts": [a.model_dump(exclude_defaults=True, exclude={"description"}) | {"key": a.key, "name": a.name}
-                                           for a in self.state.alerts]}
-        annotations = alert_annotations(self.state.alerts)
-        if annotations:
-            view["untrusted_data"] = {"alert_annotations": annotations}
-        return view
-
     def task_text(self) -> str:
-        body = {**self._alerts_view(), "namespace": self.state.namespace, "neighbourhood": self.state.neighbourhood,
+        body = {**alerts_view(self.state.alerts), "namespace": self.state.namespace, "neighbourhood": self.state.neighbourhood,
                 "goal": "find the root-cause entities (namespace/Kind/name), the propagation chain and the evidence"}
         return "INCIDENT TASK\n" + json.dumps(body, sort_keys=True)
 
     def anchor_text(self) -> str | None:
         if not self.has("pins_alert"):
             return None
-        return "ALERT ANCHOR\n" + json.dumps({**self._alerts_view(), "namespace": self.state.namespace,
+        return "ALERT ANCHOR\n" + json.dumps({**alerts_view(self.state.alerts), "namespace": self.state.namespace,
                                              "neighbourhood": self.state.neighbourhood}, sort_keys=True)
 
     def state_view(self) -> str:
@@ -215,21 +201,8 @@ class Orchestrator(Budgets):
         return result.text, not result.ok
 
     def broadcast_line(self, call: FunctionCall, result: FunctionExecutionResult) -> str:
-        """What the other agents see of one tool call: call id, summary and findings (no bulk data)."""
-        r = self.results.get(call.id) or self.results.get(self.blocked_repeats.get(call.id, ""))
-        try:
-            args = json.loads(call.arguments or "{}")
-        except json.JSONDecodeError:
-            args = {}
-        if r is None:
-            try:
-                err = json.loads(result.content).get("error", result.content)
-            except (json.JSONDecodeError, AttributeError):
-                err = str(result.content)[:200]
-            return "TOOL RESULT " + json.dumps({"call_id": call.id, "tool": call.name, "args": args, "error": err}, sort_keys=True)
-        return "TOOL RESULT " + json.dumps({"call_id": r.call_id, "tool": call.name, "args": args, "summary": r.summary,
-                                            "findings": [f.model_dump(exclude_defaults=True) | {"entity": f.entity, "signal": f.signal}
-                                                         for f in r.findings[:12]]}, sort_keys=True)
+        """What the other agents see of one tool call (:func:`._broadcast.broadcast_line`)."""
+        return broadcast_line(self.results.get(call.id) or self.results.get(self.blocked_repeats.get(call.id, "")), call, result)
 
     # -- ingest agent messages -------------------------------------------------------------
     async def ingest(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> None:
