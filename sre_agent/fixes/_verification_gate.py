@@ -167,6 +167,10 @@ class VerificationGate(Fix):
     mast = ("3.3", "3.2")
     needs_confirmation = True
 
+    def __init__(self, enabled: bool = True) -> None:
+        super().__init__(enabled)
+        self._disputed: set[tuple[str, str]] = set()  # (entity, check) of every dispute raised in this run
+
     def on_verdict(self, run: RunView, verdicts: Sequence[Verdict]) -> list[Intervention]:
         out = []
         for v in verdicts:
@@ -179,9 +183,10 @@ class VerificationGate(Fix):
                 v.verdict, v.by = "rejected", "gate"
                 v.disputes = disputes(v.entity, v.checks, mine)
                 v.checks = _merged(v.checks, mine)
-            else:
-                v.disputes = [d.model_copy(update={"settle_with": settle_with(run, d)})
-                              for d in disputes(v.entity, v.checks, mine)]
+            else:  # one round of settling calls per dispute: disputed again after it, nothing is left to try
+                v.disputes = [d.model_copy(update={"settle_with": [] if (d.entity, d.check) in self._disputed
+                                                   else settle_with(run, d)}) for d in disputes(v.entity, v.checks, mine)]
+                self._disputed |= {(d.entity, d.check) for d in v.disputes}
                 if v.disputes or (v.verdict == "confirmed" and not all(c.passed for c in v.checks)):
                     v.verdict = "unverified"  # the sides disagree (or the verifier's own answer does)
                 v.by = "gate"
@@ -202,14 +207,15 @@ def _merged(verifier: list[Check], gate: list[Check]) -> list[Check]:
 
 
 def settle_with(run: RunView, d: Dispute) -> list[dict[str, Any]]:
-    """Tool calls not yet made that would settle a dispute (a re-check is a tool call): for the
-    call path, the call graph of what the claim acts on; otherwise a read of the object."""
+    """Up to two tool calls not yet made that would settle a dispute (a re-check is a tool call):
+    for the call path, the call graph and error origins of what the claim acts on, then the call
+    graphs of the alerting services; in any case a fresh read of the object itself."""
     an = run.analyzer
     steps: list[dict[str, Any]] = []
     if d.check == "upstream_of_alerts":
         acted, _ = acts_on(d.entity, [(e.call_id, f.entity, f.signal, f.related) for e, f in run.state.findings()])
-        for s in sorted({_service(an, r) for r in acted} | {an.service_of(d.entity)} - {""})[:2]:
-            steps.append({"tool": "call_graph", "args": {"service": s}})
-    if not steps:
-        steps.append({"tool": "describe", "args": {"entity": d.entity}})
-    return [s for s in steps if canonical(s["tool"], s["args"]) not in run.executed]
+        services = sorted({_service(an, r) for r in acted} | {an.service_of(d.entity)} - {""})
+        steps += [{"tool": t, "args": {"service": s}} for s in services for t in ("call_graph", "trace_errors")]
+        steps += [{"tool": "call_graph", "args": {"service": s}} for s in an.alert_services]
+    steps.append({"tool": "describe", "args": {"entity": d.entity}})
+    return [s for s in steps if canonical(s["tool"], s["args"]) not in run.executed][:2]
