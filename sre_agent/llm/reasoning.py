@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.claims import acts_on, spawned_by
-from .reach import judge
+from .reach import judge, off_path
 from .state_signals import STATE_ANOMALIES, STATE_CHANGES, STATE_FAILURES, STATE_MECHANISMS, distinct_facts
 
 ANOMALY_SIGNALS = {
@@ -470,6 +470,7 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
     scores = service_scores(view)
     alerting = set(alert_services(view))
     rows = [(f["call_id"], f["entity"], str(f.get("signal", "")), f.get("related", []) or []) for f in findings]
+    off = off_path(findings)  # traced services whose failure cannot reach an alert (get_alerts)
     verdicts = []
     for claim in claims:
         ent = claim["entity"]
@@ -493,8 +494,15 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
             related |= {service_of(r) for r in f.get("related", [])}
         whole = any(a.get("namespace_level") for a in view.alerts)  # every workload is upstream of such an alert
         hits = related & (set(scores) | alerting) | ({svc(ent)} & set(scores))
+        calling = {caller: ids for caller, ids in _callers_of(view, alerting).items() if caller in related}
+        hits |= set(calling)  # what it acts on calls an alerting service (a traffic source, say)
+        # ... or get_alerts does not name it off the alerts' call path (the gate's reach, as the tools show it)
+        on_path = {service_of(r) for f in own for r in f.get("related", [])} | {service_of(r) for r in acted}
+        on_path = {x for x in on_path if off and x and x not in off}
+        hits |= on_path
         upstream = (not alerting) or whole or bool(hits) or _kind(ent) == "Namespace"
-        path = sorted(set(acted_calls) | _service_calls(view, hits) | set(alert_calls), key=_call_order)
+        path = sorted(set(acted_calls) | _service_calls(view, hits) | set(alert_calls) | {i for ids in calling.values() for i in ids},
+                      key=_call_order)
         checks = [
             {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own} or set(anomaly), key=_call_order)[:4]},
             {"check": "anomaly_observed", "passed": bool(anomaly) or _kind(ent) == "Namespace", "evidence": sorted(set(anomaly), key=_call_order)[:4]},
@@ -506,6 +514,21 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         verdicts.append({"entity": ent, "verdict": "confirmed" if ok else "rejected", "checks": checks,
                          "reason": "all checks passed" if ok else "failed: " + ", ".join(c["check"] for c in checks if not c["passed"])})
     return verdicts
+
+
+def _callers_of(view: View, services: set[str]) -> dict[str, set[str]]:
+    """Services the tool results show calling one of ``services`` (a caller's failed or slow calls
+    to it, or its surge of calls to it), with the calls that show it: as the gate's reach counts
+    an alerting service's callers as upstream of it."""
+    out: dict[str, set[str]] = {}
+    for f in view.findings():
+        sig = f.get("signal")
+        if sig in ("failing_callee", "slow_callee", "unreachable_peer") and svc(f["entity"]) in services:
+            for rel in f.get("related", []):
+                out.setdefault(service_of(rel), set()).add(f["call_id"])
+        elif sig == "traffic_surge" and any(service_of(r) in services for r in f.get("related", [])):
+            out.setdefault(service_of(f["entity"]), set()).add(f["call_id"])
+    return out
 
 
 def _service_calls(view: View, services: set[str]) -> set[str]:
