@@ -1,9 +1,15 @@
 """verification_gate (FM-3.3, FM-3.2): a root cause enters the diagnosis only with tool-backed
-evidence that the orchestrator re-checks against the data itself: the entity exists, its anomaly
-is seen in at least one source (a tool result recorded in this run), and it lies upstream of the
-alerting entities.  It re-checks every verdict the verifier gives, and at the exit every claim
-nobody verified (the model stopped before asking, or a budget ran out): such claims are checked
-rather than passed on the model's word or dropped unseen (``Orchestrator.check_claims_at_exit``)."""
+evidence that code re-checks against the data itself: the entity exists, its anomaly is seen in
+at least one source (a tool result recorded in this run), it lies upstream of the alerting
+entities, and its anomalies are not all symptoms of a failing dependency.  Each check cites the
+tool calls it is computed from (:class:`sre_agent.verdicts.Check`: nothing to cite, no pass).
+
+The gate can only veto (``on_verdict``): a claim the verifier confirmed stays confirmed only if
+every check of the gate's passes; a failed check rejects it; where the verifier failed a check
+the gate passes, the claim stays unverified and the disagreement is a
+:class:`~sre_agent.verdicts.Dispute` naming the tool calls that would settle it.  At the exit
+(``at_exit``) the claims nobody verified (the model stopped before asking, or a budget ran out)
+are checked by the gate alone rather than passed on the model's word or dropped unseen."""
 
 from __future__ import annotations
 
