@@ -448,7 +448,7 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
                 "steps": [{"tool": t, "args": a, "why": w} for t, a, w in settle[:max_steps]]}
     stuck = {d.get("entity") for d in view.disputes if not d.get("settle_with")}  # nothing left to settle it with
     hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected" and h["entity"] not in stuck]
-    roots = [h["entity"] for h in root_causes(hyps, set(alert_services(view)))]
+    roots = [h["entity"] for h in root_causes(hyps, set(alert_services(view))) if h["entity"] not in stuck]
     if not roots:  # nothing left to claim: change course rather than ask to stop (see change_course.py)
         from .change_course import change_course
         wider = change_course(view)
@@ -498,11 +498,16 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         hits |= set(calling)  # what it acts on calls an alerting service (a traffic source, say)
         # ... or get_alerts does not name it off the alerts' call path (the gate's reach, as the tools show it)
         on_path = {service_of(r) for f in own for r in f.get("related", [])} | {service_of(r) for r in acted}
-        on_path = {x for x in on_path if off and x and x not in off}
+        on_path |= {svc(ent)} if _kind(ent) in ("Service", *OWNER_KINDS) else set()
+        on_path = {x for x in on_path if alert_calls and x and x not in off}  # get_alerts in view: its off-path list is complete
         hits |= on_path
+        if not alert_calls and not hits:  # the alerts' call path is not in view: missing information never
+            hits = {service_of(r) for r in acted} - {""}  # rules out what the claim acts on (as reach.py)
         upstream = (not alerting) or whole or bool(hits) or _kind(ent) == "Namespace"
         path = sorted(set(acted_calls) | _service_calls(view, hits) | set(alert_calls) | {i for ids in calling.values() for i in ids},
                       key=_call_order)
+        if not path and hits:  # what shows the claim acting there is the path
+            path = sorted({f["call_id"] for f in own} | set(acted_calls), key=_call_order)
         checks = [
             {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own} or set(anomaly), key=_call_order)[:4]},
             {"check": "anomaly_observed", "passed": bool(anomaly) or _kind(ent) == "Namespace", "evidence": sorted(set(anomaly), key=_call_order)[:4]},
