@@ -5,8 +5,9 @@ below the folders and prints, per folder and in total:
 
 * ``confirmations``: ``verification`` events with verdict confirmed;
 * ``silent overrides``: confirmations of an entity whose last verdict stated by the verifier
-  model before it failed a check, with no ``verdict_dispute`` event on the entity between them
-  (a participant's failed check overturned without a word);
+  model before it failed a check (or that the gate's ``fix`` event records turning from the
+  verifier's rejection into a confirmation), with no ``verdict_dispute`` event on the entity
+  between them (a participant's failed check overturned without a word);
 * ``uncited confirmations``: confirmations with a passed check that cites no tool call;
 * ``disputes``: ``verdict_dispute`` events, open and vetoed, and the runs in which one was
   still open at the end (the claim left unconfirmed).
@@ -49,9 +50,15 @@ def audit(events: list[dict[str, Any]]) -> dict[str, int]:
         if any(c.get("passed") and not _check_calls(c) for c in v.get("checks") or []):
             out["uncited_confirmations"] += 1
         before = [(s, x) for s, x in stated if s < seq and str(x.get("entity") or "") == ent]
-        if before and any(isinstance(c, dict) and c.get("passed") is False for c in before[-1][1].get("checks") or []):
-            if not [d for d in disputes if str(d.get("entity")) == ent and before[-1][0] < int(d["seq"]) < seq]:
-                out["silent_overrides"] += 1
+        failed_at = before[-1][0] if before and any(isinstance(c, dict) and c.get("passed") is False
+                                                    for c in before[-1][1].get("checks") or []) else None
+        # the gate's own record of turning the verifier's rejection around (exact where the stated answer was cut short)
+        turned = [f for f in t.of("fix") if str(f.get("target")) == ent and int(f["seq"]) < seq
+                  and str(f.get("action", "")).startswith("verdict 'rejected' -> 'confirmed'")]
+        if turned:
+            failed_at = max(failed_at or 0, int(turned[-1]["seq"]))
+        if failed_at is not None and not [d for d in disputes if str(d.get("entity")) == ent and failed_at <= int(d["seq"]) < seq]:
+            out["silent_overrides"] += 1
     out["disputes_open"] = sum(1 for d in disputes if d.get("outcome") == "open")
     out["disputes_vetoed"] = sum(1 for d in disputes if d.get("outcome") == "vetoed")
     last: dict[str, str] = {}
