@@ -487,27 +487,7 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
                    or f.get("signal") in STATE_ANOMALIES]
         if _kind(ent) == "Namespace":  # a namespace shows in every call about it
             anomaly = anomaly or alert_calls or sorted({f["call_id"] for f in findings}, key=_call_order)[:3]
-        # what the claim acts on, from the evidence itself (a claim's own 'related' may be missing)
-        acted, acted_calls = acts_on(ent, rows)
-        related = set(claim.get("related", [])) | {svc(ent)} | {service_of(r) for r in acted}
-        for f in own:
-            related |= {service_of(r) for r in f.get("related", [])}
-        whole = any(a.get("namespace_level") for a in view.alerts)  # every workload is upstream of such an alert
-        hits = related & (set(scores) | alerting) | ({svc(ent)} & set(scores))
-        calling = {caller: ids for caller, ids in _callers_of(view, alerting).items() if caller in related}
-        hits |= set(calling)  # what it acts on calls an alerting service (a traffic source, say)
-        # ... or get_alerts does not name it off the alerts' call path (the gate's reach, as the tools show it)
-        on_path = {service_of(r) for f in own for r in f.get("related", [])} | {service_of(r) for r in acted}
-        on_path |= {svc(ent)} if _kind(ent) in ("Service", *OWNER_KINDS) else set()
-        on_path = {x for x in on_path if alert_calls and x and x not in off}  # get_alerts in view: its off-path list is complete
-        hits |= on_path
-        if not alert_calls and not hits:  # the alerts' call path is not in view: missing information never
-            hits = {service_of(r) for r in acted} - {""}  # rules out what the claim acts on (as reach.py)
-        upstream = (not alerting) or whole or bool(hits) or _kind(ent) == "Namespace"
-        path = sorted(set(acted_calls) | _service_calls(view, hits) | set(alert_calls) | {i for ids in calling.values() for i in ids},
-                      key=_call_order)
-        if not path and hits:  # what shows the claim acting there is the path
-            path = sorted({f["call_id"] for f in own} | set(acted_calls), key=_call_order)
+        upstream, path = _upstream(view, claim, own, rows, alert_calls, scores, alerting, off)
         checks = [
             {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own} or set(anomaly), key=_call_order)[:4]},
             {"check": "anomaly_observed", "passed": bool(anomaly) or _kind(ent) == "Namespace", "evidence": sorted(set(anomaly), key=_call_order)[:4]},
@@ -519,6 +499,34 @@ def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
         verdicts.append({"entity": ent, "verdict": "confirmed" if ok else "rejected", "checks": checks,
                          "reason": "all checks passed" if ok else "failed: " + ", ".join(c["check"] for c in checks if not c["passed"])})
     return verdicts
+
+
+def _upstream(view: View, claim: dict[str, Any], own: list[dict[str, Any]], rows: list[Any], alert_calls: list[str],
+              scores: dict[str, float], alerting: set[str], off: dict[str, str]) -> tuple[bool, list[str]]:
+    """Whether a claim lies upstream of the alerts, and the calls that show it: what it acts on
+    (read as the gate reads it) is anomalous or alerting, calls an alerting service, or is not
+    named off the alerts' call path by get_alerts; with that path not in view at all, missing
+    information does not rule out what the claim acts on (as :mod:`.reach`)."""
+    ent = claim["entity"]
+    acted, acted_calls = acts_on(ent, rows)
+    related = set(claim.get("related", [])) | {svc(ent)} | {service_of(r) for r in acted}
+    for f in own:
+        related |= {service_of(r) for r in f.get("related", [])}
+    whole = any(a.get("namespace_level") for a in view.alerts)  # every workload is upstream of such an alert
+    hits = related & (set(scores) | alerting) | ({svc(ent)} & set(scores))
+    calling = {caller: ids for caller, ids in _callers_of(view, alerting).items() if caller in related}
+    hits |= set(calling)  # what it acts on calls an alerting service (a traffic source, say)
+    on_path = {service_of(r) for f in own for r in f.get("related", [])} | {service_of(r) for r in acted}
+    on_path |= {svc(ent)} if _kind(ent) in ("Service", *OWNER_KINDS) else set()
+    hits |= {x for x in on_path if alert_calls and x and x not in off}  # get_alerts in view: its off-path list is complete
+    if not alert_calls and not hits:
+        hits = {service_of(r) for r in acted} - {""}
+    upstream = (not alerting) or whole or bool(hits) or _kind(ent) == "Namespace"
+    path = sorted(set(acted_calls) | _service_calls(view, hits) | set(alert_calls) | {i for ids in calling.values() for i in ids},
+                  key=_call_order)
+    if not path and hits:  # what shows the claim acting there is the path
+        path = sorted({f["call_id"] for f in own} | set(acted_calls), key=_call_order)
+    return upstream, path
 
 
 def _callers_of(view: View, services: set[str]) -> dict[str, set[str]]:
