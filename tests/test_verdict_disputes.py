@@ -23,8 +23,8 @@ from sre_agent.llm.offline import OfflineReasoner, role_of
 from sre_agent.mast.detectors._index import TraceIndex
 from sre_agent.mast.detectors._verification import detect_3_3, overridden_verdicts, stated_verdicts
 from sre_agent.runner import _open_backend, run_triage
-from sre_agent.snapshot import SnapshotBackend
 from sre_agent.team import run_team
+from sre_agent.team._termination import stop_reason
 from sre_agent.trace import TraceWriter, read_trace
 from sre_agent.verdicts import Check, checks_from_answer, make_check
 
@@ -179,3 +179,14 @@ def test_a_fix_defined_in_a_test_takes_effect_through_the_hooks_in_order(scen):
         elif h.endswith(":search_logs"):
             assert i + 1 == len(tool_hooks) or tool_hooks[i + 1][0] == "A"
     assert orch.state.confirmed(), "the rest of the run is unchanged: the root cause is still confirmed"
+
+
+def test_the_termination_condition_only_reads_the_run(scen):
+    cfg = load_config()
+    parsed = load_alert_input(scen / "alerts")
+    orch = asyncio.run(run_team(_open_backend(parsed.scenario_dir), list(parsed.alerts), cfg, TraceWriter(io.StringIO())))
+    state, events = orch.state.model_dump_json(), len(orch.trace.events)
+    seen = (orch.refused_stops, orch.stop_refused, orch.planner_notice, orch.last_plan_action)
+    assert stop_reason(orch) == stop_reason(orch) == orch.stop_reason == "explained"
+    assert (orch.state.model_dump_json(), len(orch.trace.events)) == (state, events)
+    assert (orch.refused_stops, orch.stop_refused, orch.planner_notice, orch.last_plan_action) == seen
