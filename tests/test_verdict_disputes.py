@@ -190,3 +190,26 @@ def test_the_termination_condition_only_reads_the_run(scen):
     assert stop_reason(orch) == stop_reason(orch) == orch.stop_reason == "explained"
     assert (orch.state.model_dump_json(), len(orch.trace.events)) == (state, events)
     assert (orch.refused_stops, orch.stop_refused, orch.planner_notice, orch.last_plan_action) == seen
+
+
+def test_a_re_vote_on_the_same_evidence_settles_no_dispute():
+    """An open dispute is settled only by a verdict given after new tool calls ran."""
+    from types import SimpleNamespace
+
+    from sre_agent.state import IncidentState
+    from sre_agent.team._verdicts import record_verdicts
+    from sre_agent.verdicts import Dispute
+
+    ent = "shop/Deployment/cart"
+    check = Check(check="upstream_of_alerts", passed=True, call_ids=["call_4"])
+    state = IncidentState(disputes=[Dispute(entity=ent, check="upstream_of_alerts", verifier=Check(check="upstream_of_alerts", passed=False),
+                                            gate=check)])
+    run = SimpleNamespace(state=state, tool_calls=7)
+    trace, opened = TraceWriter(io.StringIO()), {ent: 7}
+    record_verdicts(run, [], [Verdict(entity=ent, verdict="confirmed", checks=[check])], trace, lambda iv: None, opened)
+    assert state.hypothesis_for(ent).status == "unverified" and state.disputes
+    run.tool_calls = 8  # a tool call ran since the dispute opened
+    record_verdicts(run, [], [Verdict(entity=ent, verdict="confirmed", checks=[check])], trace, lambda iv: None, opened)
+    assert state.hypothesis_for(ent).status == "confirmed" and not state.disputes
+    assert [e["changes"] for e in trace.events if e["type"] == "state_update"] == [
+        {"dispute_kept": ent, "reason": "no tool call since the dispute opened"}, {"dispute_settled": ent, "verdict": "confirmed"}]
