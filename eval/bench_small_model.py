@@ -65,7 +65,7 @@ def record_requests(scenario: Path, work: Path) -> dict[str, dict[str, Any]]:
 
 def classify(role: str, message: dict[str, Any], tool_names: set[str]) -> str:
     """prose / plan / json / tool_calls (valid or not) for one answer."""
-    from sre_agent.team._orchestrator import _parse_block
+    from sre_agent.team._parse import parse_block as _parse_block
 
     calls = message.get("tool_calls") or []
     if calls:

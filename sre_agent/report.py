@@ -43,7 +43,7 @@ def diagnosed(orch: Any) -> list[Any]:
     confirmed = state.confirmed()
     if claims and any(h.entity in claims for h in confirmed):
         confirmed = [h for h in confirmed if h.entity in claims]
-    if confirmed or orch.fixes["verification_gate"].enabled:
+    if confirmed or orch.needs_confirmation:
         return confirmed
     return orch.open_claims()
 
@@ -141,6 +141,9 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
         lines += [f"{i}. **{e['id']}** (confidence {e.get('confidence', 0):.2f}{tag}): {e['reasoning']}"]
         for ev in e["evidence"]:
             lines.append(f"   - {ev}")
+    if state.disputes:  # the verifier and the gate's code disagreed and no tool call settled it
+        lines += ["", "## Disputed verdicts (not confirmed)", ""]
+        lines += [f"- {d.entity} — {d.plain()}" for d in state.disputes]
     lines += ["", "## Propagation chain", ""]
     if out["propagations"]:
         for p in out["propagations"]:

@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from .verdicts import Dispute
+
 Phase = Literal["triage", "hypothesize", "investigate", "verify", "conclude", "done"]
 HypothesisStatus = Literal["proposed", "supported", "confirmed", "rejected", "unverified"]
 
@@ -107,6 +109,8 @@ class IncidentState(BaseModel):
     evidence: list[EvidenceItem] = Field(default_factory=list)
     ruled_out: list[str] = Field(default_factory=list)
     open_questions: list[str] = Field(default_factory=list)
+    #: open disagreements between the verifier and the verification gate (settled by new tool calls)
+    disputes: list[Dispute] = Field(default_factory=list)
     steps: list[PlannedStep] = Field(default_factory=list)
     propagation: list[PropagationEdge] = Field(default_factory=list)
     calls_made: list[dict[str, Any]] = Field(default_factory=list)
@@ -207,6 +211,9 @@ class IncidentState(BaseModel):
             view["neighbourhood"] = self.neighbourhood
         if self.missing_sources:
             view["missing_sources"] = self.missing_sources
+        if self.disputes:  # the verifier and the gate disagree: settle each with the tool calls named
+            view["disputes"] = [{"entity": d.entity, "check": d.check, "text": d.plain(), "settle_with": d.settle_with}
+                                for d in self.disputes]
         return "INCIDENT STATE\n" + UNTRUSTED_NOTE + "\n" + json.dumps(view, sort_keys=True, separators=(",", ":"))
 
 

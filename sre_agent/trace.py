@@ -10,7 +10,8 @@ field, kept apart so two runs with the same inputs are byte-identical once ``wal
 =================  =====================================================================
 type               payload fields
 =================  =====================================================================
-run_start          config (fixes, model profile, seed, budgets), alerts [alert keys], snapshot
+run_start          config (fixes, model profile, seed, budgets), alerts [alert keys], snapshot,
+                   checks_cite (true: every passed check cites the tool calls it rests on)
 phase              from, to, reason                          (termination state machine)
 model_call         agent, role, context_tokens, messages, output (text, truncated),
                    max_tokens (the completion cap sent, null for offline clients),
@@ -23,7 +24,11 @@ tool_call          agent, call_id, tool, args, step_id (announced step it execut
 tool_result        call_id, tool, ok, summary, entities [ids], anomalies [..], truncated, error
 state_update       changes {field: summary}, digest
 verification       entity, verdict (confirmed|rejected|unverified), checks [{check, passed,
-                   call_ids}], by (verifier|gate)
+                   call_ids, note}] (a passed check always cites calls), by (verifier|gate)
+verdict_dispute    entity, check, verifier {check, passed, call_ids}, gate {check, passed,
+                   call_ids, note}, call_ids, settle_with [{tool, args}], text, outcome
+                   (open: the claim stays unverified until new tool calls settle it |
+                   vetoed: the gate's failed check rejected it)
 fix                fix, mast [codes], target, action          (a structural fix intervened)
 injected_failure   mast, profile, what                        (a model profile injected a fault)
 diagnosis          entities [ids], incomplete, missing [sources], unverified [ids]
@@ -52,7 +57,7 @@ from typing import IO, Any
 
 EVENT_TYPES = (
     "run_start", "phase", "model_call", "unusable_answer", "plan", "tool_call", "tool_result", "state_update",
-    "verification", "fix", "injected_failure", "diagnosis", "run_end",
+    "verification", "verdict_dispute", "fix", "injected_failure", "diagnosis", "run_end",
 )
 
 

@@ -26,7 +26,7 @@ from sre_agent.runner import run_triage
 from sre_agent.simulator import simulate
 from sre_agent.simulator.hard import SWITCHES
 from sre_agent.state import AlertSummary, Finding, Hypothesis, IncidentState, PropagationEdge, parse_state
-from sre_agent.team._orchestrator import Orchestrator
+from sre_agent.analysis.explain import explain_alerts
 from sre_agent.tools import ToolContext, all_tools, execute
 
 TOOLS = {t.name: t for t in all_tools()}
@@ -130,11 +130,11 @@ def test_the_gate_takes_a_peer_the_logs_show_unreachable_as_downstream_of_the_al
     state.add_evidence("call_4", "get_events", events.summary, events.findings)
     orch = SimpleNamespace(analyzer=Analyzer(backend, alerts), state=state)
     chaos = "chaos-mesh/NetworkChaos/mailer-partition"
-    upstream = {c["check"]: c["passed"] for c in recheck(orch, chaos)}["upstream_of_alerts"]
+    upstream = {c.check: c.passed for c in recheck(orch, chaos)}["upstream_of_alerts"]
     assert not upstream  # no span shows checkout calling mailer: nothing ties the experiment to the alert
     logs = execute(TOOLS["search_logs"], ctx, {"service": "checkout"}, "call_12")
     state.add_evidence("call_12", "search_logs", logs.summary, logs.findings)
-    assert all(c["passed"] for c in recheck(orch, chaos))
+    assert all(c.passed for c in recheck(orch, chaos))
 
 
 def test_an_alert_the_propagation_chain_reaches_is_explained_without_a_span_of_the_call() -> None:
@@ -145,13 +145,12 @@ def test_an_alert_the_propagation_chain_reaches_is_explained_without_a_span_of_t
     events = execute(TOOLS["get_events"], ToolContext(backend, Analyzer(backend, alerts), 25, 6000), {}, "call_4")
     state.add_evidence("call_4", "get_events", events.summary, events.findings)
     state.hypotheses.append(Hypothesis(id="H1", entity=chaos, status="confirmed", mechanism="chaos_experiment", evidence=["call_4"]))
-    orch = SimpleNamespace(analyzer=Analyzer(backend, alerts), state=state)
-    orch._chain_from = lambda root: Orchestrator._chain_from(orch, root)
-    Orchestrator.explain_alerts(orch)
+    analyzer = Analyzer(backend, alerts)
+    explain_alerts(analyzer, state)
     assert not state.alerts[0].explained  # no span shows checkout calling mailer
     state.propagation = [PropagationEdge(source=chaos, target="shop/Service/mailer"),
                          PropagationEdge(source="shop/Service/mailer", target="shop/Service/checkout")]
-    Orchestrator.explain_alerts(orch)
+    explain_alerts(analyzer, state)
     assert state.alerts[0].explained and chaos in state.alerts[0].explanation
 
 

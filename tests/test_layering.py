@@ -76,3 +76,45 @@ def test_the_package_never_imports_the_test_servers():
     offenders = [str(p) for p in files if any(m.split(".")[0] in ("live_servers", "tests") or "live_testing" in m
                                               for m in _imports(p))]
     assert files and offenders == []
+
+
+def _team_graph() -> dict[str, set[str]]:
+    """team/ module -> the team/ modules it imports (TYPE_CHECKING imports included)."""
+    team = PACKAGE / "team"
+    names = {p.stem for p in team.glob("*.py")}
+    graph = {}
+    for p in team.glob("*.py"):
+        mods = _imports(p)
+        graph[p.stem] = {n for n in names if n != p.stem and any(m == f"sre_agent.team.{n}" or m.startswith(f"sre_agent.team.{n}.")
+                                                                  for m in mods)}
+    return graph
+
+
+def test_no_import_cycle_in_the_team():
+    graph = _team_graph()
+    assert graph["_orchestrator"] and "__init__" in graph
+    seen: dict[str, int] = {}  # 1 on the path, 2 done
+
+    def visit(node: str, path: list[str]) -> None:
+        seen[node] = 1
+        for nxt in sorted(graph[node]):
+            assert seen.get(nxt) != 1, "import cycle: " + " -> ".join(path + [nxt])
+            if nxt not in seen:
+                visit(nxt, path + [nxt])
+        seen[node] = 2
+
+    for node in sorted(graph):
+        if node not in seen:
+            visit(node, [node])
+
+
+def test_the_team_never_calls_a_fix_by_name_and_the_orchestrator_stays_small():
+    """Fixes run through their hooks (sre_agent.fixes.base): no fix is looked up by name, no
+    ``type: ignore`` is needed to reach one, and the orchestrator keeps turn order and budgets."""
+    from sre_agent.fixes import KINDS
+
+    for p in (PACKAGE / "team").glob("*.py"):
+        text = p.read_text(encoding="utf-8")
+        assert "fixes[" not in text and "attr-defined" not in text, p
+        assert not [k.name for k in KINDS if f'"{k.name}"' in text], p
+    assert len((PACKAGE / "team" / "_orchestrator.py").read_text(encoding="utf-8").splitlines()) <= 350

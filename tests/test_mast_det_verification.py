@@ -89,3 +89,42 @@ def test_the_verifiers_failed_check_overruled_into_a_confirmation_is_3_3_not_3_2
     assert detect_3_2(t).label == 0  # the claim was checked (and the check was overruled): 3.3 only
     # new tool evidence about cart between the failed check and the confirmation: a re-check, not an override
     assert detect_3_3(TraceIndex(_overruled(fresh_evidence=True, truncated=truncated))).label == 0
+
+
+def _gate_confirms_uncited(contract: bool) -> list[dict]:
+    b = TraceBuilder()
+    b.start(**({"checks_cite": True} if contract else {}))
+    step, = b.plan([(CART, "proposed")], [("search_logs", {"service": "cart"})])
+    c = b.call("search_logs", {"service": "cart"}, step, entities=[CART], anomalies=[{"entity": CART, "signal": "x"}])
+    b.verify(CART, "confirmed", [("anomaly_observed", True, [c]), ("upstream_of_alerts", True, [])], by="gate")
+    b.diagnosis([CART])
+    b.end("explained")
+    return b.events
+
+
+def test_a_confirmation_resting_on_an_uncited_check_is_3_3_once_checks_must_cite() -> None:
+    found = detect_3_3(TraceIndex(_gate_confirms_uncited(True)))
+    assert found.label == 1 and "upstream_of_alerts citing no tool call" in found.note
+    # before the contract the gate's structural checks cited nothing by design (the gold set labels them so)
+    assert not detect_3_3(TraceIndex(_gate_confirms_uncited(False))).label
+
+
+def test_a_confirmation_over_an_open_dispute_with_no_new_tool_result_is_3_3() -> None:
+    b = TraceBuilder()
+    b.start(checks_cite=True)
+    step, = b.plan([(CART, "proposed")], [("search_logs", {"service": "cart"})])
+    c = b.call("search_logs", {"service": "cart"}, step, entities=[CART], anomalies=[{"entity": CART, "signal": "x"}])
+    b.emit("verdict_dispute", entity=CART, check="upstream_of_alerts", outcome="open",
+           verifier={"check": "upstream_of_alerts", "passed": False, "call_ids": [c]},
+           gate={"check": "upstream_of_alerts", "passed": True, "call_ids": [c]})
+    b.verify(CART, "confirmed", [("anomaly_observed", True, [c]), ("upstream_of_alerts", True, [c])], by="gate")
+    b.diagnosis([CART])
+    b.end("explained")
+    found = detect_3_3(TraceIndex(b.events))
+    assert found.label == 1 and "over the open dispute" in found.note
+    # settled by a new tool result between the dispute and the confirmation: not 3.3
+    b2 = TraceBuilder()
+    b2.events, b2._calls = [e for e in b.events if e["type"] not in ("verification", "diagnosis", "run_end")], b._calls
+    b2.call("call_graph", {"service": "cart"}, None, entities=[CART])
+    b2.verify(CART, "confirmed", [("anomaly_observed", True, [c]), ("upstream_of_alerts", True, [c])], by="gate")
+    assert not detect_3_3(TraceIndex(b2.events)).label

@@ -203,7 +203,7 @@ def test_guarded_workbench_refuses_unknown_tools_and_hostile_args(tmp_path: Path
     import asyncio
     import io
 
-    from sre_agent.team._orchestrator import GuardedWorkbench, Orchestrator
+    from sre_agent.team import GuardedWorkbench, Orchestrator
     from sre_agent.trace import TraceWriter
 
     backend = SpyBackend(SnapshotBackend(simulated()))

@@ -107,10 +107,10 @@ def test_summarizer_keeps_the_findings_and_the_gate_sees_an_observed_anomaly():
     state = IncidentState(namespace=NS)
     state.add_evidence("call_1", "analyze_cluster", res.summary, res.findings, {})
     orch = SimpleNamespace(analyzer=Analyzer(backend, alerts), state=state)
-    checks = {c["check"]: c["passed"] for c in recheck(orch, f"{NS}/Service/cart")}
+    checks = {c.check: c.passed for c in recheck(orch, f"{NS}/Service/cart")}
     assert checks["anomaly_observed"] and checks["entity_exists"]
     empty = SimpleNamespace(analyzer=Analyzer(backend, alerts), state=IncidentState(namespace=NS))
-    assert not {c["check"]: c["passed"] for c in recheck(empty, f"{NS}/Service/cart")}["anomaly_observed"]
+    assert not {c.check: c.passed for c in recheck(empty, f"{NS}/Service/cart")}["anomaly_observed"]
 
 
 def test_the_survey_calls_the_analyzer_tool():

@@ -21,14 +21,18 @@ from ._summarized_state import StateContext, SummarizedState, TranscriptContext
 from ._task_anchoring import TaskAnchoring
 from ._termination_fsm import TerminationFSM
 from ._verification_gate import VerificationGate, recheck
-from .base import Fix, Intervention
+from .base import ContextParts, Fix, Intervention, RunView, Verdict
+
+#: every fix, in the order the orchestrator runs their hooks (a repeated call is handed its
+#: earlier result before the announced-step and neighbourhood checks look at it)
+KINDS: tuple[type[Fix], ...] = (SummarizedState, TerminationFSM, VerificationGate, LoopBreaker, ActionConsistency,
+                                TaskAnchoring)
 
 
-def build_fixes(cfg: FixesConfig) -> dict[str, Fix]:
-    """One instance of every fix, enabled or not as the config says."""
-    kinds = [SummarizedState, TerminationFSM, VerificationGate, ActionConsistency, TaskAnchoring, LoopBreaker]
-    return {k.name: k(enabled=getattr(cfg, k.name)) for k in kinds}
+def build_fixes(cfg: FixesConfig) -> list[Fix]:
+    """One instance of every fix, in hook order, enabled or not as the config says."""
+    return [k(enabled=getattr(cfg, k.name)) for k in KINDS]
 
 
-__all__ = ["ActionConsistency", "Fix", "Intervention", "LoopBreaker", "StateContext", "SummarizedState",
+__all__ = ["KINDS", "ActionConsistency", "ContextParts", "Fix", "Intervention", "LoopBreaker", "RunView", "Verdict", "StateContext", "SummarizedState",
            "TaskAnchoring", "TerminationFSM", "TranscriptContext", "VerificationGate", "build_fixes", "recheck"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..llm.reasoning import canonical
-from .base import Fix, Intervention
+from .base import Fix, Intervention, RunView
 
 
 class ActionConsistency(Fix):
@@ -14,10 +14,8 @@ class ActionConsistency(Fix):
     name = "action_consistency"
     mast = ("2.6",)
 
-    def check_tool_call(self, orch: Any, tool: str, args: dict[str, Any]) -> Intervention | None:
-        if not self.enabled:
-            return None
-        pending = orch.state.pending_steps()
+    def before_tool_call(self, run: RunView, tool: str, args: dict[str, Any]) -> Intervention | None:
+        pending = run.state.pending_steps()
         if not pending:
             return None
         key = canonical(tool, args)

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from ..llm.reasoning import canonical
-from .base import Fix, Intervention
+from .base import Fix, Intervention, RunView
 
 
 def plan_key(plan: dict[str, Any]) -> str:
@@ -31,18 +31,17 @@ class LoopBreaker(Fix):
     name = "loop_breaker"
     mast = ("1.3",)
 
-    def check_tool_call(self, orch: Any, tool: str, args: dict[str, Any]) -> Intervention | None:
-        if not self.enabled:
-            return None
-        previous = orch.executed.get(canonical(tool, args))
+    def before_tool_call(self, run: RunView, tool: str, args: dict[str, Any]) -> Intervention | None:
+        previous = run.executed.get(canonical(tool, args))
         if previous is None:
             return None
-        return self.intervention(f"{tool}({args})", f"blocked repeat of {previous}; told the agent to try a different step")
+        return self.intervention(f"{tool}({args})", f"blocked repeat of {previous}; told the agent to try a different step",
+                                 repeat_of=previous)
 
-    def check_plan(self, orch: Any, key: str) -> Intervention | None:
+    def on_plan(self, run: RunView, plan_key: str) -> Intervention | None:
         """A plan identical to one whose stop was refused is a repeated step: recorded, and the
         planner is told to change course (see :mod:`sre_agent.llm.change_course`)."""
-        if not self.enabled or key not in getattr(orch, "refused_plans", set()):
+        if plan_key not in run.refused_plans:
             return None
         return self.intervention("plan", "repeated a plan whose stop was refused; told the planner to change course "
                                          "(other tools, kinds, namespaces, time windows) or rule alerts out with a reason")

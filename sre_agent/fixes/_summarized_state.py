@@ -16,7 +16,7 @@ from autogen_core.model_context import ChatCompletionContext
 from autogen_core.models import AssistantMessage, FunctionExecutionResultMessage, LLMMessage, UserMessage
 
 from ..llm.offline import count_message_tokens
-from .base import Fix
+from .base import ContextParts, Fix
 
 
 class _BudgetedContext(ChatCompletionContext):
@@ -85,10 +85,8 @@ class TranscriptContext(_BudgetedContext):
 class SummarizedState(Fix):
     name = "summarized_state"
     mast = ("1.4", "2.1")
+    keeps_verdicts = True  # the state remembers a rejection: a re-proposal without new evidence does not re-open it
 
-    def context(self, agent: str, state_view: Callable[[], str], anchor: Callable[[], str | None],
-                max_tokens: int, own_messages: int, on_trim: Callable[[str, int], None],
-                notice: Callable[[str], str | None] | None = None) -> ChatCompletionContext:
-        if self.enabled:
-            return StateContext(agent, state_view, anchor, max_tokens, on_trim, notice, own_messages=own_messages)
-        return TranscriptContext(agent, state_view, anchor, max_tokens, on_trim, notice)
+    def context_for(self, agent: str, parts: ContextParts) -> ChatCompletionContext | None:
+        return StateContext(agent, parts.state_view, parts.anchor, parts.max_tokens, parts.on_trim, parts.notice,
+                            own_messages=parts.own_messages)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Fix, Intervention
+from .base import Fix, Intervention, RunView
 
 WORKLOAD_KINDS = {"Service", "Deployment", "Pod", "ReplicaSet", "StatefulSet", "DaemonSet"}
 
@@ -14,24 +14,24 @@ class TaskAnchoring(Fix):
     name = "task_anchoring"
     mast = ("2.3",)
 
-    def related(self, orch: Any, target: str) -> bool:
+    pins_alert = True
+
+    def related(self, run: RunView, target: str) -> bool:
         """Is ``target`` (a service name or entity id) in the alert's neighbourhood, or surfaced by evidence?"""
-        an = orch.analyzer
+        an = run.analyzer
         hood = set(an.neighbourhood)
         if target.count("/") == 2:
             ns, kind, name = target.split("/")
             if kind not in WORKLOAD_KINDS:
-                return any(f.entity == target for _, f in orch.state.findings()) or ns in (an.namespace,)
+                return any(f.entity == target for _, f in run.state.findings()) or ns in (an.namespace,)
             service = an.service_of(target) or name
         else:
             service = target
         return service in hood
 
-    def check_tool_call(self, orch: Any, tool: str, args: dict[str, Any]) -> Intervention | None:
-        if not self.enabled:
-            return None
+    def before_tool_call(self, run: RunView, tool: str, args: dict[str, Any]) -> Intervention | None:
         for key in ("service", "entity"):
             value = args.get(key)
-            if isinstance(value, str) and value and not self.related(orch, value):
+            if isinstance(value, str) and value and not self.related(run, value):
                 return self.intervention(f"{tool}({args})", f"rejected: {value} is outside the alert's neighbourhood")
         return None

@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .base import Fix, Intervention
+from .base import Fix, Intervention, RunView
 
 #: the first line of the notice a refused stop leaves for the planner
 NOTICE_MARKER = "STOP REFUSED"
 #: a run whose stop was refused this many times ends (flagged incomplete, candidates unverified)
 MAX_REFUSED_STOPS = 3
+#: the state machine moves to verification after this many planning rounds without one
+FORCE_VERIFY_AFTER = 8
 
 TRANSITIONS = {
     "triage": {"hypothesize"},
@@ -36,14 +38,15 @@ TRANSITIONS = {
 class TerminationFSM(Fix):
     name = "termination_fsm"
     mast = ("1.5", "3.1")
+    owns_phases = True
 
     @staticmethod
     def can_move(src: str, dst: str) -> bool:
         return dst in TRANSITIONS.get(src, set())
 
-    def may_exit(self, orch: Any) -> tuple[bool, str]:
+    def may_exit(self, run: Any) -> tuple[bool, str]:
         """Whether the run may end now: confirmed root causes and no unexplained alert."""
-        state = orch.state
+        state = run.state
         if not state.confirmed():
             return False, "no confirmed root cause"
         unexplained = state.unexplained_alerts()
@@ -51,30 +54,35 @@ class TerminationFSM(Fix):
             return False, f"{len(unexplained)} alert(s) unexplained: " + ", ".join(a.name for a in unexplained[:4])
         return True, "every alert explained by a confirmed root cause"
 
-    def veto_stop(self, orch: Any) -> Intervention | None:
-        """When the model asks to stop: block it unless the exit criteria hold."""
-        if not self.enabled:
-            return None
-        ok, why = self.may_exit(orch)
+    def may_stop(self, run: RunView) -> Intervention | None:
+        """The run would end now: refused unless the exit criteria hold; the notice tells the planner why."""
+        ok, why = self.may_exit(run)
         if ok:
             return None
-        return self.intervention("stop", f"model's stop refused: {why}")
+        return self.intervention("stop", f"model's stop refused: {why}", notice=self.refusal_notice(run, run.refused_stops + 1))
 
-    def refusal_notice(self, orch: Any) -> str:
+    def on_plan(self, run: RunView, plan_key: str) -> Intervention | None:
+        """Too many planning rounds without verification: the turn goes to the verifier."""
+        if run.rounds_since_verify < FORCE_VERIFY_AFTER or not run.state.hypotheses:
+            return None
+        return self.intervention("phase", f"{run.rounds_since_verify} planning rounds without verification: moved to verify",
+                                 route="verifier")
+
+    def refusal_notice(self, run: Any, refused: int = 0) -> str:
         """The planner's notice after a refused stop: why, and which alerts still need an
         explanation (a confirmed root cause reaching them) or a reason to rule them out.
 
         >>> from types import SimpleNamespace
         >>> from sre_agent.state import AlertSummary, IncidentState
         >>> st = IncidentState(alerts=[AlertSummary(key="k1", name="HighLatency", subject="cart", namespace="shop")])
-        >>> text = TerminationFSM(True).refusal_notice(SimpleNamespace(state=st))
+        >>> text = TerminationFSM(True).refusal_notice(SimpleNamespace(state=st), 1)
         >>> body = json.loads(text.splitlines()[1]); text.splitlines()[0], body["why"], body["unexplained_alerts"][0]["key"]
         ('STOP REFUSED', 'no confirmed root cause', 'k1')
         """
-        body = {"why": self.may_exit(orch)[1], "refused_stops": int(getattr(orch, "refused_stops", 0) or 0),
+        body = {"why": self.may_exit(run)[1], "refused_stops": refused,
                 "max_refused_stops": MAX_REFUSED_STOPS,
                 "unexplained_alerts": [{"key": a.key, "name": a.name, "subject": a.subject, "namespace": a.namespace}
-                                       for a in orch.state.unexplained_alerts()],
+                                       for a in run.state.unexplained_alerts()],
                 "to_exit": "confirm a root cause that reaches each alert, or rule the alert out with a reason (rule_out_alerts)",
                 "change_course": "do not ask to stop again unchanged: try other tools, kinds, namespaces or time windows "
                                  "(analyze_cluster, recent_changes, get_events warnings_only), or give_up with a reason"}

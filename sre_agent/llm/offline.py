@@ -104,6 +104,7 @@ def build_view(messages: Sequence[LLMMessage]) -> View:
             view.alerts = [_alert_view(a, st.get("namespace_hint")) for a in st.get("alerts", [])] or view.alerts
             view.neighbourhood = st.get("neighbourhood", view.neighbourhood)
             view.hypotheses = st.get("hypotheses", [])
+            view.disputes = [d for d in st.get("disputes") or [] if isinstance(d, dict)]
             view.ruled_out = st.get("ruled_out", [])
             for h in view.hypotheses:
                 if h.get("status") in ("confirmed", "rejected"):

@@ -23,7 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .reach import judge
+from ..analysis.claims import acts_on, spawned_by
+from .reach import judge, off_path
 from .state_signals import STATE_ANOMALIES, STATE_CHANGES, STATE_FAILURES, STATE_MECHANISMS, distinct_facts
 
 ANOMALY_SIGNALS = {
@@ -81,6 +82,8 @@ class View:
     noted_anomaly: dict[str, list[Any]] = field(default_factory=dict)
     noted_damp: dict[str, int] = field(default_factory=dict)
     noted_edges: dict[str, list[str]] = field(default_factory=dict)
+    #: open disagreements between the verifier and the gate, with the tool calls that would settle them
+    disputes: list[dict[str, Any]] = field(default_factory=list)
 
     def findings(self) -> list[dict[str, Any]]:
         return [f | {"call_id": c.call_id} for c in self.calls for f in c.findings]
@@ -437,8 +440,15 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
     if steps:
         return {"action": "investigate", "hypotheses": hyps,
                 "steps": [{"tool": t, "args": a, "why": w} for t, a, w in steps[:max_steps]]}
-    hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected"]
-    roots = [h["entity"] for h in root_causes(hyps, set(alert_services(view)))]
+    settle = [(str(x.get("tool", "")), x.get("args") or {}, f"settle the dispute on {d.get('entity')} ({d.get('check')})")
+              for d in view.disputes for x in d.get("settle_with") or [] if isinstance(x, dict)
+              and canonical(str(x.get("tool", "")), x.get("args") or {}) not in view.done]
+    if settle:  # a dispute is settled by new tool results, never by asking again
+        return {"action": "investigate", "hypotheses": hyps,
+                "steps": [{"tool": t, "args": a, "why": w} for t, a, w in settle[:max_steps]]}
+    stuck = {d.get("entity") for d in view.disputes if not d.get("settle_with")}  # nothing left to settle it with
+    hyps = [h for h in hyps if view.verdicts.get(h["entity"]) != "rejected" and h["entity"] not in stuck]
+    roots = [h["entity"] for h in root_causes(hyps, set(alert_services(view))) if h["entity"] not in stuck]
     if not roots:  # nothing left to claim: change course rather than ask to stop (see change_course.py)
         from .change_course import change_course
         wider = change_course(view)
@@ -453,39 +463,94 @@ def plan(view: View, max_steps: int = 8) -> dict[str, Any]:
 
 # -- the verifier -------------------------------------------------------------------------
 def verify(view: View, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Check each claimed root cause against the evidence in view; a verdict per claim."""
+    """Check each claimed root cause against the evidence in view; a verdict per claim.  Every
+    check cites the calls it is computed from; what a claim acts on is read as the verification
+    gate reads it (:func:`sre_agent.analysis.claims.acts_on`)."""
     findings = view.findings()
     scores = service_scores(view)
     alerting = set(alert_services(view))
+    rows = [(f["call_id"], f["entity"], str(f.get("signal", "")), f.get("related", []) or []) for f in findings]
+    off = off_path(findings)  # traced services whose failure cannot reach an alert (get_alerts)
     verdicts = []
     for claim in claims:
         ent = claim["entity"]
-        own = [f for f in findings if f["entity"] == ent]
+        own = [f for f in findings if f["entity"] == ent or spawned_by(ent, f["entity"])]
         if _kind(ent) in OWNER_KINDS:  # a workload's anomalies show on the pods it owns
             own += [f for f in findings if _kind(f["entity"]) == "Pod" and ent in f.get("related", [])]
             # ... and in its callers' failed calls to its Service (a data store that emits no spans
             # is seen only there)
             own += [f for f in findings if _kind(f["entity"]) == "Service" and svc(f["entity"]) == svc(ent)
                     and f["entity"].split("/")[0] == ent.split("/")[0] and f.get("signal") in CALLER_SEEN]
+        alert_calls = sorted({f["call_id"] for f in findings if f.get("signal") == "alert"}, key=_call_order)
         exists = bool(own) or _kind(ent) == "Namespace"
         anomaly = [f["call_id"] for f in own if f.get("signal") in MECHANISM_SIGNALS or f.get("signal") in ANOMALY_SIGNALS
                    or f.get("signal") in STATE_ANOMALIES]
-        # what the claim acts on, from the evidence itself (a claim's own 'related' may be missing)
-        related = set(claim.get("related", [])) | {svc(ent)}
-        for f in own:
-            related |= {service_of(r) for r in f.get("related", [])}
-        whole = any(a.get("namespace_level") for a in view.alerts)  # every workload is upstream of such an alert
-        upstream = (not alerting) or whole or bool(related & (set(scores) | alerting)) or svc(ent) in scores \
-            or _kind(ent) == "Namespace"
+        if _kind(ent) == "Namespace":  # a namespace shows in every call about it
+            anomaly = anomaly or alert_calls or sorted({f["call_id"] for f in findings}, key=_call_order)[:3]
+        upstream, path = _upstream(view, claim, own, rows, alert_calls, scores, alerting, off)
         checks = [
-            {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own}, key=_call_order)[:4]},
+            {"check": "entity_exists", "passed": exists, "evidence": sorted({f["call_id"] for f in own} or set(anomaly), key=_call_order)[:4]},
             {"check": "anomaly_observed", "passed": bool(anomaly) or _kind(ent) == "Namespace", "evidence": sorted(set(anomaly), key=_call_order)[:4]},
-            {"check": "upstream_of_alerts", "passed": upstream, "evidence": []},
+            {"check": "upstream_of_alerts", "passed": upstream, "evidence": path[:6]},
         ]
+        for c in checks:  # a check with nothing to cite cannot pass
+            c["passed"] = bool(c["passed"] and c["evidence"])
         ok = all(c["passed"] for c in checks)
         verdicts.append({"entity": ent, "verdict": "confirmed" if ok else "rejected", "checks": checks,
                          "reason": "all checks passed" if ok else "failed: " + ", ".join(c["check"] for c in checks if not c["passed"])})
     return verdicts
+
+
+def _upstream(view: View, claim: dict[str, Any], own: list[dict[str, Any]], rows: list[Any], alert_calls: list[str],
+              scores: dict[str, float], alerting: set[str], off: dict[str, str]) -> tuple[bool, list[str]]:
+    """Whether a claim lies upstream of the alerts, and the calls that show it: what it acts on
+    (read as the gate reads it) is anomalous or alerting, calls an alerting service, or is not
+    named off the alerts' call path by get_alerts; with that path not in view at all, missing
+    information does not rule out what the claim acts on (as :mod:`.reach`)."""
+    ent = claim["entity"]
+    acted, acted_calls = acts_on(ent, rows)
+    related = set(claim.get("related", [])) | {svc(ent)} | {service_of(r) for r in acted}
+    for f in own:
+        related |= {service_of(r) for r in f.get("related", [])}
+    whole = any(a.get("namespace_level") for a in view.alerts)  # every workload is upstream of such an alert
+    hits = related & (set(scores) | alerting) | ({svc(ent)} & set(scores))
+    calling = {caller: ids for caller, ids in _callers_of(view, alerting).items() if caller in related}
+    hits |= set(calling)  # what it acts on calls an alerting service (a traffic source, say)
+    on_path = {service_of(r) for f in own for r in f.get("related", [])} | {service_of(r) for r in acted}
+    on_path |= {svc(ent)} if _kind(ent) in ("Service", *OWNER_KINDS) else set()
+    hits |= {x for x in on_path if alert_calls and x and x not in off}  # get_alerts in view: its off-path list is complete
+    if not alert_calls and not hits:
+        hits = {service_of(r) for r in acted} - {""}
+    upstream = (not alerting) or whole or bool(hits) or _kind(ent) == "Namespace"
+    path = sorted(set(acted_calls) | _service_calls(view, hits) | set(alert_calls) | {i for ids in calling.values() for i in ids},
+                  key=_call_order)
+    if not path and hits:  # what shows the claim acting there is the path
+        path = sorted({f["call_id"] for f in own} | set(acted_calls), key=_call_order)
+    return upstream, path
+
+
+def _callers_of(view: View, services: set[str]) -> dict[str, set[str]]:
+    """Services the tool results show calling one of ``services`` (a caller's failed or slow calls
+    to it, or its surge of calls to it), with the calls that show it: as the gate's reach counts
+    an alerting service's callers as upstream of it."""
+    out: dict[str, set[str]] = {}
+    for f in view.findings():
+        sig = f.get("signal")
+        if sig in ("failing_callee", "slow_callee", "unreachable_peer") and svc(f["entity"]) in services:
+            for rel in f.get("related", []):
+                out.setdefault(service_of(rel), set()).add(f["call_id"])
+        elif sig == "traffic_surge" and any(service_of(r) in services for r in f.get("related", [])):
+            out.setdefault(service_of(f["entity"]), set()).add(f["call_id"])
+    return out
+
+
+def _service_calls(view: View, services: set[str]) -> set[str]:
+    """The calls whose findings show an anomaly of one of ``services`` (what ranks them)."""
+    out = {f["call_id"] for f in view.findings() if f.get("signal") in ANOMALY_SIGNALS
+           and (svc(f["entity"]) if _kind(f["entity"]) != "Pod" else _pod_service(f["entity"])) in services}
+    for name in services:
+        out |= set(view.noted_anomaly.get(name, [0, []])[1])
+    return out
 
 
 # -- the summarizer -----------------------------------------------------------------------

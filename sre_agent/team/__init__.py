@@ -7,6 +7,7 @@ shared ``IncidentState``, and the run ends through :class:`RunTermination` (comp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from autogen_agentchat.agents import AssistantAgent
@@ -14,13 +15,14 @@ from autogen_agentchat.conditions import MaxMessageTermination
 from autogen_agentchat.teams import SelectorGroupChat
 
 from ..config import RunConfig
+from ..fixes import Fix
 from ..llm import make_client
 from ..llm.traced import TracedClient
 from ..models import Alert
 from ..prompts_loader import load_prompt
 from ..trace import TraceWriter
 from ._orchestrator import Orchestrator
-from ._termination import RunTermination
+from ._termination import RunTermination, stop_reason
 from ._workbench import GuardedWorkbench
 
 
@@ -42,23 +44,24 @@ def build_team(orch: Orchestrator) -> SelectorGroupChat:
 
 
 async def run_team(backend: Any, alerts: list[Alert], config: RunConfig, trace: TraceWriter,
-                   snapshot_name: str = "", client: Any = None) -> Orchestrator:
+                   snapshot_name: str = "", client: Any = None, fixes: Sequence[Fix] | None = None) -> Orchestrator:
     """Run the team to its end and return the orchestrator (state, counters, trace).
 
-    ``client`` overrides the model client the config's profile describes (recording, tests).
+    ``client`` overrides the model client the config's profile describes (recording, tests);
+    ``fixes`` the structural fixes the config switches on (a fix of one's own, say: every
+    enabled fix runs through its hooks, see :mod:`sre_agent.fixes.base`).
     """
     client = client if client is not None else make_client(config.model, config.seed)
-    orch = Orchestrator(backend, alerts, config, client, trace)
+    orch = Orchestrator(backend, alerts, config, client, trace, fixes=fixes)
     if hasattr(client, "trace"):
         client.trace = trace  # failure-injecting profiles record what they inject
-    trace.emit("run_start", config=config.describe(), alerts=[a.key for a in alerts], snapshot=snapshot_name,
+    trace.emit("run_start", config=config.describe(), alerts=[a.key for a in alerts], snapshot=snapshot_name, checks_cite=True,
                namespace=orch.state.namespace,
                neighbourhood=orch.state.neighbourhood, tools=sorted(orch.tools))
     team = build_team(orch)
     await team.run(task=orch.task_text())
     await orch.ingest([])
-    if not orch.stop_reason:
-        orch.stop_reason = orch.over_budget() or "max_turns"
+    orch.stop_reason = stop_reason(orch) or orch.over_budget() or "max_turns"
     orch.check_claims_at_exit()
     orch.explain_alerts()
     finalize(orch)
@@ -83,7 +86,7 @@ def finalize(orch: Orchestrator) -> None:
     for source in sorted(getattr(orch.analyzer, "failed_sources", {})):  # analyses whose backend reads failed
         if source not in state.missing_sources:
             state.missing_sources.append(source)
-    if orch.fixes["termination_fsm"].enabled:
+    if orch.has("owns_phases"):
         state.incomplete = bool(reasons)
     else:
         state.incomplete = orch.stop_reason not in ("model_stop", "explained")

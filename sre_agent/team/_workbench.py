@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from autogen_core import CancellationToken
 from autogen_core.tools import TextResultContent, ToolResult, ToolSchema, Workbench
 
-if TYPE_CHECKING:
-    from ._orchestrator import Orchestrator
+
+class ToolRunner(Protocol):
+    """What the workbench needs of the orchestrator: the tools, and a guarded way to call one."""
+
+    @property
+    def tools(self) -> Mapping[str, Any]: ...
+    @property
+    def tool_calls(self) -> int: ...
+
+    async def call_tool(self, agent: str, name: str, args: Mapping[str, Any] | None, call_id: str) -> tuple[str, bool]: ...
 
 
 class GuardedWorkbench(Workbench):
     """The investigator's tools: every call passes the orchestrator's fixes, budget and trace."""
 
-    def __init__(self, orch: Orchestrator, agent: str = "investigator") -> None:
+    def __init__(self, orch: ToolRunner, agent: str = "investigator") -> None:
         self._orch = orch
         self._agent = agent
 
     async def list_tools(self) -> list[ToolSchema]:
-        return [t.schema() for t in self._orch.tools.values()]  # type: ignore[misc]
+        return [t.schema() for t in self._orch.tools.values()]
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any] | None = None,
                         cancellation_token: CancellationToken | None = None, call_id: str | None = None) -> ToolResult:
@@ -43,4 +51,4 @@ class GuardedWorkbench(Workbench):
         return None
 
 
-__all__ = ["GuardedWorkbench"]
+__all__ = ["GuardedWorkbench", "ToolRunner"]

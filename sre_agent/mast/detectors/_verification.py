@@ -98,7 +98,9 @@ def detect_3_3(t: TraceIndex) -> Detection:
     its checks says ``passed: false``; or the verifier's own check failed and a later verification
     (e.g. the gate's) confirms the same entity with no new tool evidence about it in between
     (:func:`overridden_verdicts`); or a confirmed verdict contradicted by a later rejection of the same entity with a
-    failed check (:func:`contradicted_verdicts`)."""
+    failed check (:func:`contradicted_verdicts`); or a confirmation that rests on a passed check citing no
+    tool call (:func:`uncited_confirmations`); or a confirmation of a claim whose ``verdict_dispute`` (the
+    verifier and the gate disagreed) was still open, no tool result coming between (:func:`disputed_confirmations`)."""
     hits: list[int] = []
     why: list[str] = []
     for v in t.of("verification"):
@@ -129,12 +131,58 @@ def detect_3_3(t: TraceIndex) -> Detection:
     for stated_seq, v in overridden_verdicts(t):
         hits.extend([stated_seq, int(v["seq"])])
         why.append(f"{v.get('entity')}: the verifier's own check(s) failed at seq {stated_seq}, yet confirmed at seq {v['seq']}")
+    for v, names in uncited_confirmations(t):
+        hits.append(int(v["seq"]))
+        why.append(f"{v.get('entity')}: confirmed at seq {v['seq']} on check(s) {', '.join(names)} citing no tool call")
+    for d, v in disputed_confirmations(t):
+        hits.extend([int(d["seq"]), int(v["seq"])])
+        why.append(f"{v.get('entity')}: confirmed at seq {v['seq']} over the open dispute on {d.get('check')} at seq {d['seq']}")
     for first, later in contradicted_verdicts(t):
         hits.extend([int(first["seq"]), int(later["seq"])])
         why.append(f"{first.get('entity')}: confirmed at seq {first['seq']}, rejected by later evidence at seq {later['seq']}")
     if hits:
         return Detection(1, sorted(set(hits)), "; ".join(why[:4]))
     return Detection(0)
+
+
+def uncited_confirmations(t: TraceIndex) -> list[tuple[dict[str, Any], list[str]]]:
+    """Confirmed verifications (by anyone, the gate too) with passed checks that cite no tool call,
+    and those checks' names: the confirmation rests on something nobody can audit.  Only in a
+    trace whose ``run_start`` promises cited checks (``checks_cite``): before that contract the
+    gate's structural checks were computed from recorded evidence without naming it, and the
+    committed gold set labels them so.
+
+    >>> t = TraceIndex([{"seq": 0, "type": "run_start", "checks_cite": True},
+    ...                 {"seq": 3, "type": "verification", "entity": "ns/Pod/p", "verdict": "confirmed", "by": "gate",
+    ...                  "checks": [{"check": "upstream_of_alerts", "passed": True, "call_ids": []}]}])
+    >>> [(v["seq"], names) for v, names in uncited_confirmations(t)]
+    [(3, ['upstream_of_alerts'])]
+    """
+    out: list[tuple[dict[str, Any], list[str]]] = []
+    if not t.start.get("checks_cite"):
+        return out
+    for v in t.of("verification"):
+        names = [str(c.get("check", "?")) for c in v.get("checks") or [] if c.get("passed") and not _check_calls(c)]
+        if str(v.get("verdict")) == "confirmed" and names:
+            out.append((v, names))
+    return out
+
+
+def disputed_confirmations(t: TraceIndex) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(open ``verdict_dispute``, confirming verification) pairs on the same entity with no tool
+    result between them: a dispute settled by a re-vote, not by a tool call."""
+    out = []
+    for d in t.of("verdict_dispute"):
+        if str(d.get("outcome")) != "open":
+            continue
+        ent = str(d.get("entity") or "")
+        later = [v for v in t.of("verification") if str(v.get("entity") or "") == ent and int(v["seq"]) > int(d["seq"])]
+        confirmed = next((v for v in later if str(v.get("verdict")) == "confirmed"), None)
+        if confirmed is None:
+            continue
+        if not [r for r in t.of("tool_result") if int(d["seq"]) < int(r["seq"]) < int(confirmed["seq"]) and r.get("ok")]:
+            out.append((d, confirmed))
+    return out
 
 
 def stated_verdicts(t: TraceIndex) -> list[tuple[int, dict[str, Any]]]:
