@@ -12,7 +12,8 @@ import pytest
 
 from sre_agent.ablation import expand_settings, load_spec, run_ablation
 from sre_agent.ablation.cache import DONE
-from sre_agent.ablation.report import COLUMNS, paired_test
+from sre_agent.ablation.report import COLUMNS
+from sre_agent.ablation.stats import holm, sign_flip_test
 from sre_agent.cli import main
 from sre_agent.config import FIX_NAMES
 from sre_agent.errors import InputError
@@ -62,8 +63,20 @@ def test_paired_difference_is_clustered_by_scenario() -> None:
             for setting in ("off", "on") for sc in ("A", "B") for seed in range(5)]
     (d,) = paired_differences(rows, ["p"], ["off", "on"], "off")
     assert (d.n, d.wins, d.losses, d.ties, d.mean_diff) == (2, 1, 0, 1, 0.5)
-    assert d.test == "wilcoxon" and d.p_value == pytest.approx(paired_test([1.0, 0.0])[1])
-    assert paired_test([1.0] * 5 + [0.0] * 5)[1] < d.p_value  # what the unclustered test would claim
+    assert d.test == "sign-flip" and d.p_value == pytest.approx(sign_flip_test([1.0, 0.0])) == 1.0
+    assert sign_flip_test([1.0] * 5 + [0.0] * 5) < d.p_value  # what the unclustered test would claim
+
+
+def test_construction_cells_come_from_the_profiles_and_the_fixes() -> None:
+    from sre_agent.ablation.report import paired_differences
+
+    rows = [{"profile": p, "setting": s, "scenario": sc, "seed": "0", "recall": str(float(s == "on" and sc == "A"))}
+            for p in ("loses-exit", "clean") for s in ("off", "on") for sc in ("A", "B")]
+    switches = {"off": {f: False for f in FIX_NAMES}, "on": {f: f == "termination_fsm" for f in FIX_NAMES}}
+    by = {d.profile: d for d in paired_differences(rows, ["loses-exit", "clean"], ["off", "on"], "off", switches)}
+    assert by["loses-exit"].targets == ("1.5", "3.1") and by["clean"].targets == ()
+    switches["on"] = {f: f == "loop_breaker" for f in FIX_NAMES}  # FM-1.3: loses-exit never injects it
+    assert all(not d.targets for d in paired_differences(rows, ["loses-exit"], ["off", "on"], "off", switches))
 
 
 def test_deterministic_profile_runs_once_per_scenario_and_setting(tmp_path: Path) -> None:
@@ -79,10 +92,14 @@ def test_deterministic_profile_runs_once_per_scenario_and_setting(tmp_path: Path
     assert len([r for r in runs if r.profile == "forgets"]) == 6
 
 
-def test_paired_test_names_the_test() -> None:
-    assert paired_test([0.0] * 5) == ("sign", 1.0)
-    name, p = paired_test([1.0, 1.0, 0.0, 0.0, -1.0, 1.0])
-    assert name == "wilcoxon" and 0 < p <= 1
+def test_sign_flip_and_holm() -> None:
+    assert sign_flip_test([0.0] * 5) == 1.0 and sign_flip_test([]) is None
+    assert 0 < sign_flip_test([1.0, 1.0, 0.0, 0.0, -1.0, 1.0]) <= 1
+    assert sign_flip_test([1.0] * 13) == pytest.approx(2 / 2 ** 13)  # exact: only the all-same patterns
+    raw = [0.001, 0.04, 0.03, None, 0.5]
+    adj = holm(raw)
+    assert adj[3] is None and adj[0] == pytest.approx(0.004)  # 4 comparisons, the smallest times 4
+    assert all(a >= r for a, r in zip(adj, raw) if r is not None) and adj[1] == adj[2] == pytest.approx(0.09)
 
 
 def test_shipped_ablation_files_validate() -> None:
@@ -213,9 +230,10 @@ def test_smoke_report_numbers_match_results_csv(smoke) -> None:
     for line in headline:
         setting = line[0].strip("`")
         for profile, cell in zip(profiles, line[1:]):
-            m = re.fullmatch(r"([\d.]+) \[([\d.]+), ([\d.]+)\]", cell)
+            m = re.fullmatch(r"([\d.]+) \[([\d.]+), ([\d.]+)\]( ◆)?", cell)
             assert m, cell
-            mean, low, high = map(float, m.groups())
+            mean, low, high = map(float, m.groups()[:3])
+            assert bool(m.group(4)) == (profile == "verifies-poorly" and setting == "all-on")
             recalls = [float(r["recall"]) for r in rows if r["profile"] == profile and r["setting"] == setting]
             assert len(recalls) == (3 if profile == "clean" else 6)
             assert mean == pytest.approx(_mean(recalls), abs=5e-4)
@@ -223,7 +241,8 @@ def test_smoke_report_numbers_match_results_csv(smoke) -> None:
     for profile in profiles:
         table = _md_table_after(report, f"### Paired difference against `all-off`, `{profile}`")
         assert len(table) == 1
-        setting, n, mean_diff, ci, wlt, test, p = table[0]
+        setting, targets, n, mean_diff, ci, dz, wlt, p, p_holm = table[0]
+        assert bool(targets) == (profile == "verifies-poorly")  # it injects 3.2 and 3.3, which the gate targets
         base = {(r["scenario"], r["seed"]): float(r["recall"]) for r in rows
                 if r["profile"] == profile and r["setting"] == "all-off"}
         by_scenario: dict[str, list[float]] = {}  # clustered: a scenario's seeds are averaged first
@@ -236,9 +255,12 @@ def test_smoke_report_numbers_match_results_csv(smoke) -> None:
         wins, losses, ties = (int(x) for x in wlt.split(" / "))
         assert (wins, losses, ties) == (sum(d > 0 for d in diffs), sum(d < 0 for d in diffs),
                                         sum(d == 0 for d in diffs))
-        assert test == ("sign" if all(d == 0 for d in diffs) else "wilcoxon")
-        if test == "sign":
-            assert float(p) == 1.0
+        if all(d == 0 for d in diffs):
+            assert float(p) == 1.0 and dz == "–"
+        else:
+            assert float(p) == pytest.approx(sign_flip_test(diffs), rel=1e-3)
+        assert float(p_holm) >= float(p)
+    assert "*Independent units: 3 scenarios" in report
 
 
 def test_smoke_mast_frequencies_match_results_csv(smoke) -> None:
@@ -323,7 +345,9 @@ def test_smoke_fatal_vs_benign_table_matches_results_csv(smoke) -> None:
                 p = fisher_exact([[a, nf - a], [c, ns - c]], alternative="greater").pvalue
                 assert float(line[4]) == pytest.approx(p, rel=1e-2)
                 fa, fs = a / nf, c / ns
-                assert line[5] == ("fatal" if fa > fs and p < 0.05 else "more in failures (n.s.)" if fa > fs else "benign")
+                verdict = "fatal" if fa > fs and p < 0.05 else "more in failures (n.s.)" if fa > fs else "benign"
+                assert line[7] == verdict or (verdict == "fatal" and line[7].startswith("fatal in runs only"))
+            assert int(line[6]) == len({r["scenario"] for r in sel if r[f"FM-{mode}"] == "1"})
 
 
 def test_fatal_reading_on_a_hand_made_table() -> None:
