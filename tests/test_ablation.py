@@ -357,3 +357,63 @@ def test_fatal_reading_on_a_hand_made_table() -> None:
     assert ModeTable("p", "s", "1.5", 2, 10, 1, 10).verdict == "more in failures (n.s.)"
     assert ModeTable("p", "s", "1.5", 2, 10, 5, 10).verdict == "benign"
     assert ModeTable("p", "s", "1.5", 2, 10, 0, 0).p_value is None
+
+
+# -- effects apart from construction, power, variants ---------------------------------------------------
+
+def test_smoke_report_states_effects_elsewhere_and_cost(smoke) -> None:
+    from sre_agent.ablation.elsewhere import cost_difference
+
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    report = (out / "report.md").read_text()
+    (line,) = _md_table_after(report, "## What each setting does apart from construction")
+    setting, built, other, clean, calls, tokens, wall = line
+    assert setting == "`all-on`" and built.startswith("◆ verifies-poorly") and other == "–"
+    assert clean.startswith("clean ")
+    by_run = {(r["scenario"], r["profile"], r["seed"], r["setting"]): float(r["model_calls"]) for r in rows}
+    per_scenario: dict[str, list[float]] = {}
+    for (sc, p, seed, s), v in by_run.items():
+        if s == "all-on":
+            per_scenario.setdefault(sc, []).append(v - by_run[(sc, p, seed, "all-off")])
+    expect = _mean([_mean(v) for v in per_scenario.values()])
+    assert float(calls.split(" ")[0]) == pytest.approx(expect, abs=0.051)
+    assert cost_difference(rows, "all-on", "all-off", "model_calls")[0] == pytest.approx(expect)
+
+
+def test_power_from_the_smoke_pilot(smoke, capsys: pytest.CaptureFixture[str]) -> None:
+    from sre_agent.ablation.power import main as power_main, variance_components
+
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    v = variance_components(rows, "verifies-poorly", "all-on", "all-off")
+    assert (v.scenarios, v.seeds) == (3, 2) and v.between >= 0 and v.within >= 0
+    assert power_main([str(out), "--scenarios-available", "44", "--cpu-s-per-run", "1.0"]) == 0
+    printed = capsys.readouterr().out
+    assert "planned re-run: 44 scenarios ×" in printed and "estimated CPU time" in printed
+
+
+def test_more_seeds_help_only_against_seed_variance() -> None:
+    from sre_agent.ablation.power import Components, detectable, scenarios_needed
+
+    seedy = Components("p", "s", 29, 2, 0.05, between=0.0, within=0.04)
+    spread = Components("p", "s", 29, 2, 0.05, between=0.04, within=0.0)
+    assert scenarios_needed(seedy, 8, 0.05, 0.05, 0.8) < scenarios_needed(seedy, 1, 0.05, 0.05, 0.8) / 4
+    assert scenarios_needed(spread, 8, 0.05, 0.05, 0.8) == pytest.approx(scenarios_needed(spread, 1, 0.05, 0.05, 0.8))
+    assert detectable(spread, 5, 44, 0.05, 0.8) < detectable(spread, 5, 29, 0.05, 0.8)
+    assert scenarios_needed(Components("p", "s", 29, 2, 0.0, 0.0, 0.0), 1, 0.05, 0.05, 0.8) == 0.0
+
+
+def test_hard_variant_and_folder_lists_in_the_spec(tmp_path: Path) -> None:
+    from sre_agent.ablation.scenarios import ground_truth_files
+
+    path = tmp_path / "h.yaml"
+    path.write_text(f"simulate:\n  ground_truths: [{GROUND_TRUTHS}, {GROUND_TRUTHS / 'Scenario-2.yaml'}]\n  hard: hard\n"
+                    "profiles: [clean]\ndesign: one-at-a-time\n")
+    spec = load_spec(path)
+    files = ground_truth_files(spec.simulate)
+    assert len(files) == len(list(GROUND_TRUTHS.glob("*.yaml"))) + 1 and spec.simulate.hard == "hard"
+    path.write_text(f"simulate:\n  ground_truths: {GROUND_TRUTHS}\n  hard: no-such-switch\nprofiles: [clean]\n"
+                    "design: one-at-a-time\n")
+    with pytest.raises(InputError, match="no-such-switch"):
+        load_spec(path)
