@@ -417,3 +417,19 @@ def test_hard_variant_and_folder_lists_in_the_spec(tmp_path: Path) -> None:
                     "design: one-at-a-time\n")
     with pytest.raises(InputError, match="no-such-switch"):
         load_spec(path)
+
+
+def test_smoke_injected_vs_detected_matches_validate(smoke) -> None:
+    from sre_agent.mast.run import load_events
+    from sre_agent.mast.validate import validate
+
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    report = (out / "report.md").read_text()
+    table = _md_table_after(report, "## The MAST annotator against the injected failures")
+    whole = validate([load_events(out / "runs" / i) for i in dict.fromkeys(r["run_id"] for r in rows)])
+    injected = [row for row in whole.rows if row.tp + row.fn]
+    assert [line[0].split(" ", 1)[0] for line in table] == [row.mode for row in injected]
+    for line, row in zip(table, injected):
+        assert [int(x) for x in line[1:5]] == [row.tp, row.fp, row.fn, row.prevented]
+        assert float(line[7].split(" ")[0]) == pytest.approx(row.f1, abs=5e-4)

@@ -16,6 +16,9 @@ and the number of scenarios where the mode shows.  Reading:
 * **more in failures (n.s.)**: more frequent in failed runs, not significant at this n;
 * **benign**: at least as frequent in successful runs (it does not explain the failures).
 
+:func:`injected_section` sets the structural annotator against the failures the profiles
+injected (:mod:`sre_agent.mast.validate`), with an F1 interval resampling scenarios.
+
 Example:
     >>> t = ModeTable("p", "all", "3.2", present_failed=6, failed=6, present_ok=0, ok=6)
     >>> round(t.p_value, 4), t.verdict
@@ -27,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy.stats import fisher_exact
@@ -161,3 +165,62 @@ def fatal_section(rows: Sequence[dict[str, str]], profile: str, settings: Sequen
         n = f"{some.failed} failed / {some.ok} successful runs" if some else ""
         lines.append(f"* `{s}` ({n}): fatal over runs {', '.join(fatal) if fatal else 'none (no mode significantly over-represented)'}")
     return lines + [""]
+
+
+# -- the annotator against the injected failures, with the scenario as the unit -----------------------
+
+def injected_counts(out: Path, rows: Sequence[dict[str, str]]) -> dict[str, dict[str, np.ndarray]]:
+    """Per mode, per scenario: [tp, fp, fn, prevented] of the structural annotator against the
+    injected failures (:func:`sre_agent.mast.validate.validate` on each scenario's runs, read
+    from ``out/runs/<run_id>/trace.jsonl``; runs of one folder counted once)."""
+    from ..mast.run import load_events
+    from ..mast.validate import validate
+
+    by_scenario: dict[str, list[str]] = {}
+    for r in rows:
+        ids = by_scenario.setdefault(r["scenario"], [])
+        if r["run_id"] not in ids and (Path(out) / "runs" / r["run_id"] / "trace.jsonl").is_file():
+            ids.append(r["run_id"])
+    counts: dict[str, dict[str, np.ndarray]] = {m: {} for m in MODE_IDS}
+    for scenario, ids in by_scenario.items():
+        table = validate([load_events(Path(out) / "runs" / i) for i in ids])
+        for row in table.rows:
+            counts[row.mode][scenario] = np.array([row.tp, row.fp, row.fn, row.prevented], dtype=float)
+    return counts
+
+
+def _f1(c: np.ndarray) -> float:
+    tp, fp, fn = c[0], c[1], c[2]
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
+
+
+def injected_section(out: Path, rows: Sequence[dict[str, str]]) -> list[str]:
+    """report.md: per mode injected by some run, TP / FP / FN / prevented, precision, recall and
+    F1 pooled over runs with a 95 % bootstrap interval resampling scenarios."""
+    counts = injected_counts(out, rows)
+    lines = ["## The MAST annotator against the injected failures (scenario as the unit)", "",
+             "Positives: runs with an `injected_failure` event of the mode; labels: the structural annotator, "
+             "which never reads those events (`python -m sre_agent.mast.validate`). prev = positives where a fix "
+             "event names the mode (the fix may have stopped it from showing). F1 pooled over runs; its interval "
+             "resamples scenarios.", "",
+             "| mode | TP | FP | FN | prev | precision | recall | F1 [95 % CI, scenarios] | scenarios with it |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    shown = 0
+    for m in MODE_IDS:
+        per = counts[m]
+        names = sorted(per)
+        mat = np.array([per[n] for n in names]) if names else np.zeros((0, 4))
+        tp, fp, fn, prev = mat.sum(axis=0) if len(mat) else (0, 0, 0, 0)
+        if tp + fn == 0:
+            continue
+        shown += 1
+        iv = unit_interval(len(names), lambda i: _f1(mat[i].sum(axis=0)))
+        f1 = _f1(np.array([tp, fp, fn]))
+        ci = "" if iv is None or any(math.isnan(x) for x in iv) else f" [{iv[0]:.3f}, {iv[1]:.3f}]"
+        prec = "–" if tp + fp == 0 else f"{tp / (tp + fp):.3f}"
+        with_it = int(sum(1 for row in mat if row[0] + row[2] > 0))
+        lines.append(f"| {m} {MODES[m].name} | {int(tp)} | {int(fp)} | {int(fn)} | {int(prev)} | {prec} | "
+                     f"{tp / (tp + fn):.3f} | {f1:.3f}{ci} | {with_it} |")
+    if not shown:
+        return lines[:2] + ["No run injected a failure.", ""]
+    return lines + ["", f"*Independent units: {len({r['scenario'] for r in rows})} scenarios.*", ""]

@@ -96,7 +96,9 @@ def write_report(spec: AblationSpec, out: Path, rows: list[dict[str, str]], *, n
         "code_version": _runs_code_version(out, rows),
         "settings_on": {s.name: [n for n, v in s.fixes if v] for s in settings},
     }
-    extra = elsewhere_section(rows, paired, names, baseline, _wall_times(out))
+    from .mast_view import injected_section
+
+    extra = elsewhere_section(rows, paired, names, baseline, _wall_times(out)) + injected_section(out, rows)
     report = render_report(meta=meta, profiles=spec.profiles, settings=names, baseline=baseline, cells=cells,
                            paired=paired, freqs=freqs, plots=written, failed_threshold=spec.failed_threshold,
                            usage=usage, extra=extra, fatal=lambda p: fatal_section(rows, p, names))
