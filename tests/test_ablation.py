@@ -19,7 +19,7 @@ from sre_agent.config import FIX_NAMES
 from sre_agent.errors import InputError
 from sre_agent.mast import MODE_IDS
 
-from data_paths import GROUND_TRUTHS, PROJECT_ROOT
+from data_paths import GROUND_TRUTHS, OUR_GROUND_TRUTHS, PROJECT_ROOT
 
 SMOKE = PROJECT_ROOT / "configs" / "ablations" / "smoke.yaml"
 FULL = PROJECT_ROOT / "configs" / "ablations" / "one-at-a-time.yaml"
@@ -104,9 +104,13 @@ def test_sign_flip_and_holm() -> None:
 
 def test_shipped_ablation_files_validate() -> None:
     full = load_spec(FULL)
-    assert full.design == "one-at-a-time" and full.seed_list() == list(range(5))
+    assert full.design == "one-at-a-time" and full.seed_list() == [0, 1]  # sized by the power analysis
     assert full.profiles == ["clean", "verifies-poorly", "loses-exit", "forgets"]
-    assert full.simulate is not None and Path(full.simulate.ground_truths) == GROUND_TRUTHS.resolve()
+    assert full.simulate is not None and full.simulate.ground_truths == [GROUND_TRUTHS.resolve(), OUR_GROUND_TRUTHS.resolve()]
+    for name in ("one-at-a-time-hard", "leave-one-out-hard"):
+        hard = load_spec(PROJECT_ROOT / "configs" / "ablations" / f"{name}.yaml")
+        assert hard.simulate.hard == "hard" and hard.simulate.ground_truths == full.simulate.ground_truths
+        assert (hard.profiles, hard.seed_list()) == (full.profiles, full.seed_list())
     leave_out = load_spec(LEAVE_OUT)
     assert leave_out.design == "leave-one-out" and leave_out.baseline == "all-on"
     assert (leave_out.profiles, leave_out.seed_list(), leave_out.simulate) == (full.profiles, full.seed_list(), full.simulate)
@@ -404,6 +408,19 @@ def test_more_seeds_help_only_against_seed_variance() -> None:
     assert scenarios_needed(Components("p", "s", 29, 2, 0.0, 0.0, 0.0), 1, 0.05, 0.05, 0.8) == 0.0
 
 
+def test_plan_sizes_seeds_by_the_comparisons_seeds_can_help() -> None:
+    from sre_agent.ablation.power import Components, plan, scenarios_needed
+
+    seedy = Components("p", "a", 29, 2, 0.05, between=0.0, within=0.02)
+    spread = Components("p", "b", 29, 2, 0.3, between=0.3, within=0.1)  # no seed count reaches 0.05 with 44
+    k, lines = plan([seedy, spread], delta=0.05, alpha=0.05, power=0.8, comparisons=28, available=44)
+    strict = 0.05 / 28
+    assert scenarios_needed(seedy, k, 0.05, strict, 0.8) <= 44
+    smaller = [j for j in (1, 2, 3, 5, 8, 10) if j < k]
+    assert all(scenarios_needed(seedy, j, 0.05, strict, 0.8) > 44 for j in smaller)
+    assert any("p b:" in ln and "between-scenario variance" in ln for ln in lines)
+
+
 def test_hard_variant_and_folder_lists_in_the_spec(tmp_path: Path) -> None:
     from sre_agent.ablation.scenarios import ground_truth_files
 
@@ -433,3 +450,20 @@ def test_smoke_injected_vs_detected_matches_validate(smoke) -> None:
     for line, row in zip(table, injected):
         assert [int(x) for x in line[1:5]] == [row.tp, row.fp, row.fn, row.prevented]
         assert float(line[7].split(" ")[0]) == pytest.approx(row.f1, abs=5e-4)
+
+
+def test_rerun_resumes_from_the_runs_on_disk(smoke, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from sre_agent.ablation.rerun import rerun, write_variants
+
+    out, _ = smoke
+    shutil.copytree(out, tmp_path / "smoke")  # as if the command had been interrupted after the runs
+    log = rerun(tmp_path, ["smoke"], jobs=1, progress=False)
+    assert log["smoke"]["executed"] == 0 and log["smoke"]["reused"] == 18 and log["smoke"]["errors"] == 0
+    assert json.loads((tmp_path / "rerun.json").read_text())["smoke"]["runs"] == 18
+    shutil.copytree(tmp_path / "smoke", tmp_path / "smoke-hard")
+    (path,) = write_variants(tmp_path, [("smoke", "all-off")])
+    rows = [ln.split(" | ") for ln in path.read_text().splitlines()[2:]]
+    assert len(rows) == 2 and all(r[-1].startswith("+0.000 [+0.000, +0.000]") for r in rows)  # the same runs twice

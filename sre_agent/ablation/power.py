@@ -15,7 +15,8 @@ variance ``σ²_b + σ²_w / k``; its power is that of a two-sided one-sample t-
 (``statsmodels.stats.power.TTestPower``), a normal-theory stand-in for the sign-flip test the
 report runs.  The command prints, per comparison, the scenarios needed at each seed count for
 ``--delta`` at ``--power``, at α = 0.05 and at α / m (Holm's first step over m comparisons), the
-smallest difference detectable with the scenarios available, and the planned run size.
+smallest difference detectable with the scenarios available, and the planned run size (the
+rule: :func:`plan`).
 
 ``python -m sre_agent.ablation.power PILOT_DIR [--scenarios-available 44] [--cpu-s-per-run S]``
 
@@ -102,11 +103,13 @@ def detectable(c: Components, seeds: int, scenarios: int, alpha: float, power: f
 
 def plan(components: Sequence[Components], *, delta: float, alpha: float, power: float, comparisons: int,
          available: int) -> tuple[int, list[str]]:
-    """The planned seeds per scenario and the printed lines.  The plan takes the smallest seed
-    count with which every comparison that varies detects ``delta`` at α / ``comparisons`` using
-    at most ``available`` scenarios; when none does, the count beyond which one more step
-    shrinks the largest detectable difference by less than 10 %."""
+    """The planned seeds per scenario and the printed lines.  Seeds only average away the
+    within-scenario variance, so the plan sizes by the comparisons that *can* detect ``delta``
+    at α / ``comparisons`` with ``available`` scenarios at the largest seed count: the smallest
+    seed count with which all of them do.  The others (between-scenario variance too large)
+    are listed with the smallest difference they detect; no seed count changes that much."""
     strict = alpha / max(1, comparisons)
+    top = SEED_COUNTS[-1]
     varying = [c for c in components if c.between + c.within > 0]
     lines = [f"power {power:.0%} for a recall difference of {delta} (two-sided; α = {alpha} and α/m = {strict:.4f}, "
              f"m = {comparisons}); scenarios available: {available}", "",
@@ -118,22 +121,19 @@ def plan(components: Sequence[Components], *, delta: float, alpha: float, power:
         cells = "  ".join(f"{_n(a)} ({_n(b)})".rjust(len(f"S@k={k} (α/m)")) for k, a, b in zip(SEED_COUNTS, need, need_s))
         lines.append(f"{c.profile:<16} {c.setting:<24} {c.scenarios:>3} {c.seeds:>2}  {c.mean:+.3f}  {c.between:>10.5f}  "
                      f"{c.within:>9.5f}  {cells}")
-    lines += ["", f"smallest detectable difference with {available} scenarios (largest over the comparisons "
-                  f"that vary, α/m): " + ", ".join(
-                      f"k={k}: {max((detectable(c, k, available, strict, power) for c in varying), default=0.0):.3f}"
-                      for k in SEED_COUNTS)]
-    chosen = None
-    for k in SEED_COUNTS:
-        if all(scenarios_needed(c, k, delta, strict, power) <= available for c in varying):
-            chosen = k
-            break
-    if chosen is None:
-        worst = [max((detectable(c, k, available, strict, power) for c in varying), default=0.0) for k in SEED_COUNTS]
-        chosen = next((k for k, a, b in zip(SEED_COUNTS, worst, worst[1:]) if b > a * 0.9), SEED_COUNTS[-1])
-        lines.append(f"no seed count detects {delta} in every comparison with {available} scenarios; more seeds stop "
-                     f"paying (< 10 % smaller detectable difference per step) at k = {chosen}")
-    else:
-        lines.append(f"k = {chosen} seeds per scenario detect {delta} in every comparison with ≤ {available} scenarios")
+    feasible = [c for c in varying if scenarios_needed(c, top, delta, strict, power) <= available]
+    chosen = next((k for k in SEED_COUNTS
+                   if all(scenarios_needed(c, k, delta, strict, power) <= available for c in feasible)), top)
+    lines += ["", f"with {available} scenarios × {chosen} seeds (α/m), the smallest detectable difference per comparison "
+                  "that varies:"]
+    lines += [f"  {c.profile} {c.setting}: {detectable(c, chosen, available, strict, power):.3f}"
+              + ("" if c in feasible else f" (between-scenario variance: {top} seeds still give "
+                 f"{detectable(c, top, available, strict, power):.3f})") for c in varying]
+    silent = [c for c in components if c not in varying]
+    if silent:
+        lines.append("no variation at all (every pair tied): " + ", ".join(f"{c.profile} {c.setting}" for c in silent))
+    lines.append(f"plan: k = {chosen} seeds per scenario, the fewest with which every comparison that can detect {delta} "
+                 f"with {available} scenarios does ({len(feasible)} of {len(varying)} that vary)")
     return chosen, lines
 
 

@@ -17,42 +17,59 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-#: (packaged ablation, its baseline) in the order they run
-ABLATIONS = (("one-at-a-time", "all-off"), ("one-at-a-time-hard", "all-off"),
-             ("leave-one-out", "all-on"), ("leave-one-out-hard", "all-on"))
+#: the packaged ablations of the re-run, in the order they run
+ABLATIONS = ("one-at-a-time", "one-at-a-time-hard", "leave-one-out", "leave-one-out-hard")
+#: (design, its baseline): ``DIR/<design>`` and ``DIR/<design>-hard`` are set side by side
+VARIANT_PAIRS = (("one-at-a-time", "all-off"), ("leave-one-out", "all-on"))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def rerun(out: Path, names: Sequence[str] = ABLATIONS, *, jobs: int | None = None, executor: str = "local",
+          progress: bool = True) -> dict[str, dict[str, float]]:
+    """Run (or resume) each packaged ablation ``name`` into ``out/name``; returns and writes the
+    log ``out/rerun.json`` (runs, executed, reused, errors, wall seconds per ablation)."""
     from ..commands.ablate import resolve_ablation
-    from .elsewhere import variants_table
-    from .report import read_csv
     from .sweep import run_ablation
 
-    ap = argparse.ArgumentParser(prog="python -m sre_agent.ablation.rerun", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--jobs", type=int, default=None)
-    ap.add_argument("--executor", choices=("local", "ray"), default="local")
-    ap.add_argument("--only", choices=[n for n, _ in ABLATIONS], default=None)
-    ap.add_argument("--no-progress", action="store_true")
-    args = ap.parse_args(argv)
-    log_path = args.out / "rerun.json"
-    args.out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "rerun.json"
     log = json.loads(log_path.read_text(encoding="utf-8")) if log_path.is_file() else {}
-    for name, _ in ABLATIONS:
-        if args.only and name != args.only:
-            continue
-        res = run_ablation(resolve_ablation(name), args.out / name, executor=args.executor, jobs=args.jobs,
-                           progress=not args.no_progress)
+    for name in names:
+        res = run_ablation(resolve_ablation(name), out / name, executor=executor, jobs=jobs,  # type: ignore[arg-type]
+                           progress=progress)
         log[name] = {"runs": res.n_runs, "executed": res.executed, "reused": res.reused, "errors": res.errors,
                      "wall_s": res.wall_s}
         log_path.write_text(json.dumps(log, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         print(f"{name}: {res.n_runs} runs ({res.executed} executed, {res.reused} reused, {res.errors} errors) "
-              f"in {res.wall_s:.0f} s; {args.out / name / 'report.md'}", file=sys.stderr)
-    for design, baseline in (("one-at-a-time", "all-off"), ("leave-one-out", "all-on")):
-        normal, hard = args.out / design / "results.csv", args.out / f"{design}-hard" / "results.csv"
+              f"in {res.wall_s:.0f} s; {out / name / 'report.md'}", file=sys.stderr)
+    return log
+
+
+def write_variants(out: Path, pairs: Sequence[tuple[str, str]] = VARIANT_PAIRS) -> list[Path]:
+    """``out/variants-<design>.md`` for each design whose normal and hard results both exist."""
+    from .elsewhere import variants_table
+    from .report import read_csv
+
+    written = []
+    for design, baseline in pairs:
+        normal, hard = out / design / "results.csv", out / f"{design}-hard" / "results.csv"
         if normal.is_file() and hard.is_file():
-            table = variants_table(read_csv(normal), read_csv(hard), baseline)
-            (args.out / f"variants-{design}.md").write_text("\n".join(table) + "\n", encoding="utf-8")
+            path = out / f"variants-{design}.md"
+            path.write_text("\n".join(variants_table(read_csv(normal), read_csv(hard), baseline)) + "\n", encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sre_agent.ablation.rerun", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--executor", choices=("local", "ray"), default="local")
+    ap.add_argument("--only", choices=ABLATIONS, default=None)
+    ap.add_argument("--no-progress", action="store_true")
+    args = ap.parse_args(argv)
+    rerun(args.out, [args.only] if args.only else ABLATIONS, jobs=args.jobs, executor=args.executor,
+          progress=not args.no_progress)
+    write_variants(args.out)
     return 0
 
 
