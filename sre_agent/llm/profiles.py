@@ -196,7 +196,9 @@ class FaultyReasoner(OfflineReasoner):
                 target = outside[self._pick("planner", "2.3", len(outside))]
                 self.drift = target
                 self._inject("2.3", f"derailed to {target}, outside the alert's neighbourhood")
-                clean["steps"] = [{"tool": "search_logs", "args": {"service": target}, "why": "look around"}] + clean.get("steps", [])
+                look = [{"tool": "list_objects", "args": {"kind": "Deployment", "namespace": target.split("/")[0]},
+                         "why": "look around"}, {"tool": "search_logs", "args": {"service": target}, "why": "look around"}]
+                clean["steps"] = look + clean.get("steps", [])
                 clean["action"] = "investigate"
         drift = getattr(self, "drift", None)
         fixated = drift or ""
