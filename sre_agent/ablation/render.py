@@ -107,8 +107,8 @@ def definitions(failed_threshold: float, baseline: str, n_comparisons: int) -> l
         "(`scipy.stats.permutation_test`, `permutation_type=\"samples\"`: exact over all 2^n sign patterns up "
         "to n = 13, else 9 999 random flips with numpy seed 0); 1 when every d is 0.",
         f"* **p (Holm)**: the sign-flip p-values Holm-corrected over the {n_comparisons} comparisons of this "
-        "ablation (every profile × non-baseline setting: one table; `statsmodels.stats.multitest.multipletests`, "
-        "`method=\"holm\"`). Read an effect as found when p (Holm) < 0.05.",
+        "ablation (every profile × non-baseline setting: one table; Holm's step-down: the i-th smallest of m "
+        "p-values times m − i + 1, made non-decreasing, capped at 1). Read an effect as found when p (Holm) < 0.05.",
         f"* **{MARK} / targets injected**: the profile injects a MAST mode that a fix switched differently from the "
         "baseline targets (the profile's `failure_rates` above 0 ∩ the fix's `mast` codes): that effect is partly "
         "true by construction. Unmarked cells show what a fix does elsewhere.",

@@ -10,8 +10,8 @@ figure here first averages the seeds within a scenario, then works on the per-sc
 * :func:`sign_flip_test`: the two-sided paired test of per-scenario differences, a sign-flip
   permutation test (``scipy.stats.permutation_test`` on the mean; exact up to 2^13 = 8192 sign
   patterns, else 9 999 random flips with numpy seed 0);
-* :func:`holm`: Holm's step-down correction over the comparisons of one table
-  (``statsmodels.stats.multitest.multipletests``);
+* :func:`holm`: Holm's step-down correction over the comparisons of one table (SciPy has
+  none; it is the few lines of the definition);
 * :func:`effect_size`: Cohen's d_z (mean / standard deviation of the per-scenario differences)
   with a bootstrap interval over scenarios (resamples whose differences are all equal, where
   d_z is undefined, are left out); ``None`` when every difference is equal.
@@ -119,15 +119,17 @@ def sign_flip_test(diffs: Sequence[float]) -> float | None:
 
 
 def holm(p_values: Sequence[float | None]) -> list[float | None]:
-    """Holm-adjusted p-values (``None`` stays ``None`` and is not counted as a comparison)."""
-    from statsmodels.stats.multitest import multipletests
-
+    """Holm-adjusted p-values (``None`` stays ``None`` and is not counted as a comparison): the
+    i-th smallest of m times (m - i + 1), made non-decreasing, capped at 1 (Holm 1979)."""
     idx = [i for i, p in enumerate(p_values) if p is not None and not math.isnan(p)]
     out: list[float | None] = [None] * len(p_values)
     if idx:
-        adjusted = multipletests([p_values[i] for i in idx], method="holm")[1]
-        for i, p in zip(idx, adjusted):
-            out[i] = float(p)
+        vals = np.array([p_values[i] for i in idx], dtype=float)
+        order = np.argsort(vals, kind="stable")
+        m = len(vals)
+        adjusted = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * vals[order]))
+        for rank, j in enumerate(order):
+            out[idx[j]] = float(adjusted[rank])
     return out
 
 

@@ -15,7 +15,9 @@ changes how many model calls happen before an opportunity does not shift the dra
 opportunity; only the opportunities a setting never reaches go unused.
 
 The key is hashed with SHA-256 (stable across processes and Python versions, unlike the salted
-built-in ``hash``) into the entropy of a :class:`numpy.random.SeedSequence`.
+built-in ``hash``) into the integer seed of a :class:`random.Random` (integer seeding and its
+``random``/``randrange`` are stable across Python versions; the standard library keeps this
+module free of the research dependencies, since triage runs these profiles).
 
 Example:
     >>> d = Draws("Scenario-27", seed=0, profile="loses-exit")
@@ -31,9 +33,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections.abc import Sequence
-
-import numpy as np
 
 
 def incident_key(snapshot: str, alert_keys: Sequence[str] = ()) -> str:
@@ -63,15 +64,13 @@ class Draws:
 
     def uniform(self, role: str, decision: str, index: int) -> float:
         """The draw of the ``index``-th opportunity of ``decision`` for ``role``."""
-        rng = np.random.default_rng(np.random.SeedSequence(self._entropy(role, decision, index)))
-        return float(rng.random())
+        return random.Random(self._entropy(role, decision, index)).random()
 
     def pick(self, role: str, decision: str, index: int, n: int) -> int:
         """An index in ``range(n)`` for the ``index``-th choice of ``decision`` (``n`` > 0)."""
         if n <= 0:
             raise ValueError("pick from an empty range")
-        rng = np.random.default_rng(np.random.SeedSequence(self._entropy(role, decision, index)))
-        return int(rng.integers(n))
+        return random.Random(self._entropy(role, decision, index)).randrange(n)
 
 
 __all__ = ["Draws", "incident_key"]
