@@ -81,20 +81,26 @@ def t_power(n: float, dz: float, alpha: float) -> float:
     >>> round(t_power(34, 0.5, 0.05), 3)  # the textbook paired t-test: d = 0.5 needs 34 pairs for 80 %
     0.808
     """
-    from scipy.stats import nct, t
+    from scipy.stats import nct, norm, t
 
     df = n - 1
     crit = float(t.ppf(1 - alpha / 2, df))
     nc = dz * math.sqrt(n)
-    return float(nct.sf(crit, df, nc) + nct.cdf(-crit, df, nc))
+    p = float(nct.sf(crit, df, nc) + nct.cdf(-crit, df, nc))
+    if math.isnan(p):  # far in the tail the noncentral t fails: there it is the normal
+        p = float(norm.sf(crit - nc) + norm.cdf(-crit - nc))
+    return p
 
 
 def _solve(f, low: float, high: float) -> float:  # type: ignore[no-untyped-def]
     from scipy.optimize import brentq
 
-    if f(high) < 0:
-        return float("inf")
-    return float(brentq(f, low, high, xtol=1e-6))
+    top = low * 2
+    while f(top) < 0:  # the smallest power-of-two bracket, so the solver never starts in the far tail
+        if top >= high:
+            return float("inf")
+        top = min(high, top * 2)
+    return float(brentq(f, low, top, xtol=1e-6))
 
 
 def scenarios_needed(c: Components, seeds: int, delta: float, alpha: float, power: float) -> float:
