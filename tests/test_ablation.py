@@ -12,13 +12,14 @@ import pytest
 
 from sre_agent.ablation import expand_settings, load_spec, run_ablation
 from sre_agent.ablation.cache import DONE
-from sre_agent.ablation.report import COLUMNS, paired_test
+from sre_agent.ablation.report import COLUMNS
+from sre_agent.ablation.stats import holm, sign_flip_test
 from sre_agent.cli import main
 from sre_agent.config import FIX_NAMES
 from sre_agent.errors import InputError
 from sre_agent.mast import MODE_IDS
 
-from data_paths import GROUND_TRUTHS, PROJECT_ROOT
+from data_paths import GROUND_TRUTHS, OUR_GROUND_TRUTHS, PROJECT_ROOT
 
 SMOKE = PROJECT_ROOT / "configs" / "ablations" / "smoke.yaml"
 FULL = PROJECT_ROOT / "configs" / "ablations" / "one-at-a-time.yaml"
@@ -62,8 +63,20 @@ def test_paired_difference_is_clustered_by_scenario() -> None:
             for setting in ("off", "on") for sc in ("A", "B") for seed in range(5)]
     (d,) = paired_differences(rows, ["p"], ["off", "on"], "off")
     assert (d.n, d.wins, d.losses, d.ties, d.mean_diff) == (2, 1, 0, 1, 0.5)
-    assert d.test == "wilcoxon" and d.p_value == pytest.approx(paired_test([1.0, 0.0])[1])
-    assert paired_test([1.0] * 5 + [0.0] * 5)[1] < d.p_value  # what the unclustered test would claim
+    assert d.test == "sign-flip" and d.p_value == pytest.approx(sign_flip_test([1.0, 0.0])) == 1.0
+    assert sign_flip_test([1.0] * 5 + [0.0] * 5) < d.p_value  # what the unclustered test would claim
+
+
+def test_construction_cells_come_from_the_profiles_and_the_fixes() -> None:
+    from sre_agent.ablation.report import paired_differences
+
+    rows = [{"profile": p, "setting": s, "scenario": sc, "seed": "0", "recall": str(float(s == "on" and sc == "A"))}
+            for p in ("loses-exit", "clean") for s in ("off", "on") for sc in ("A", "B")]
+    switches = {"off": {f: False for f in FIX_NAMES}, "on": {f: f == "termination_fsm" for f in FIX_NAMES}}
+    by = {d.profile: d for d in paired_differences(rows, ["loses-exit", "clean"], ["off", "on"], "off", switches)}
+    assert by["loses-exit"].targets == ("1.5", "3.1") and by["clean"].targets == ()
+    switches["on"] = {f: f == "loop_breaker" for f in FIX_NAMES}  # FM-1.3: loses-exit never injects it
+    assert all(not d.targets for d in paired_differences(rows, ["loses-exit"], ["off", "on"], "off", switches))
 
 
 def test_deterministic_profile_runs_once_per_scenario_and_setting(tmp_path: Path) -> None:
@@ -79,17 +92,25 @@ def test_deterministic_profile_runs_once_per_scenario_and_setting(tmp_path: Path
     assert len([r for r in runs if r.profile == "forgets"]) == 6
 
 
-def test_paired_test_names_the_test() -> None:
-    assert paired_test([0.0] * 5) == ("sign", 1.0)
-    name, p = paired_test([1.0, 1.0, 0.0, 0.0, -1.0, 1.0])
-    assert name == "wilcoxon" and 0 < p <= 1
+def test_sign_flip_and_holm() -> None:
+    assert sign_flip_test([0.0] * 5) == 1.0 and sign_flip_test([]) is None
+    assert 0 < sign_flip_test([1.0, 1.0, 0.0, 0.0, -1.0, 1.0]) <= 1
+    assert sign_flip_test([1.0] * 13) == pytest.approx(2 / 2 ** 13)  # exact: only the all-same patterns
+    raw = [0.001, 0.04, 0.03, None, 0.5]
+    adj = holm(raw)
+    assert adj[3] is None and adj[0] == pytest.approx(0.004)  # 4 comparisons, the smallest times 4
+    assert all(a >= r for a, r in zip(adj, raw) if r is not None) and adj[1] == adj[2] == pytest.approx(0.09)
 
 
 def test_shipped_ablation_files_validate() -> None:
     full = load_spec(FULL)
-    assert full.design == "one-at-a-time" and full.seed_list() == list(range(5))
+    assert full.design == "one-at-a-time" and full.seed_list() == list(range(8))  # sized by the power analysis
     assert full.profiles == ["clean", "verifies-poorly", "loses-exit", "forgets"]
-    assert full.simulate is not None and Path(full.simulate.ground_truths) == GROUND_TRUTHS.resolve()
+    assert full.simulate is not None and full.simulate.ground_truths == [GROUND_TRUTHS.resolve(), OUR_GROUND_TRUTHS.resolve()]
+    for name in ("one-at-a-time-hard", "leave-one-out-hard"):
+        hard = load_spec(PROJECT_ROOT / "configs" / "ablations" / f"{name}.yaml")
+        assert hard.simulate.hard == "hard" and hard.simulate.ground_truths == full.simulate.ground_truths
+        assert (hard.profiles, hard.seed_list()) == (full.profiles, full.seed_list())
     leave_out = load_spec(LEAVE_OUT)
     assert leave_out.design == "leave-one-out" and leave_out.baseline == "all-on"
     assert (leave_out.profiles, leave_out.seed_list(), leave_out.simulate) == (full.profiles, full.seed_list(), full.simulate)
@@ -213,9 +234,10 @@ def test_smoke_report_numbers_match_results_csv(smoke) -> None:
     for line in headline:
         setting = line[0].strip("`")
         for profile, cell in zip(profiles, line[1:]):
-            m = re.fullmatch(r"([\d.]+) \[([\d.]+), ([\d.]+)\]", cell)
+            m = re.fullmatch(r"([\d.]+) \[([\d.]+), ([\d.]+)\]( ◆)?", cell)
             assert m, cell
-            mean, low, high = map(float, m.groups())
+            mean, low, high = map(float, m.groups()[:3])
+            assert bool(m.group(4)) == (profile == "verifies-poorly" and setting == "all-on")
             recalls = [float(r["recall"]) for r in rows if r["profile"] == profile and r["setting"] == setting]
             assert len(recalls) == (3 if profile == "clean" else 6)
             assert mean == pytest.approx(_mean(recalls), abs=5e-4)
@@ -223,7 +245,8 @@ def test_smoke_report_numbers_match_results_csv(smoke) -> None:
     for profile in profiles:
         table = _md_table_after(report, f"### Paired difference against `all-off`, `{profile}`")
         assert len(table) == 1
-        setting, n, mean_diff, ci, wlt, test, p = table[0]
+        setting, targets, n, mean_diff, ci, dz, wlt, p, p_holm = table[0]
+        assert bool(targets) == (profile == "verifies-poorly")  # it injects 3.2 and 3.3, which the gate targets
         base = {(r["scenario"], r["seed"]): float(r["recall"]) for r in rows
                 if r["profile"] == profile and r["setting"] == "all-off"}
         by_scenario: dict[str, list[float]] = {}  # clustered: a scenario's seeds are averaged first
@@ -236,9 +259,12 @@ def test_smoke_report_numbers_match_results_csv(smoke) -> None:
         wins, losses, ties = (int(x) for x in wlt.split(" / "))
         assert (wins, losses, ties) == (sum(d > 0 for d in diffs), sum(d < 0 for d in diffs),
                                         sum(d == 0 for d in diffs))
-        assert test == ("sign" if all(d == 0 for d in diffs) else "wilcoxon")
-        if test == "sign":
-            assert float(p) == 1.0
+        if all(d == 0 for d in diffs):
+            assert float(p) == 1.0 and dz == "–"
+        else:
+            assert float(p) == pytest.approx(sign_flip_test(diffs), rel=1e-3)
+        assert float(p_holm) >= float(p)
+    assert "*Independent units: 3 scenarios" in report
 
 
 def test_smoke_mast_frequencies_match_results_csv(smoke) -> None:
@@ -323,7 +349,9 @@ def test_smoke_fatal_vs_benign_table_matches_results_csv(smoke) -> None:
                 p = fisher_exact([[a, nf - a], [c, ns - c]], alternative="greater").pvalue
                 assert float(line[4]) == pytest.approx(p, rel=1e-2)
                 fa, fs = a / nf, c / ns
-                assert line[5] == ("fatal" if fa > fs and p < 0.05 else "more in failures (n.s.)" if fa > fs else "benign")
+                verdict = "fatal" if fa > fs and p < 0.05 else "more in failures (n.s.)" if fa > fs else "benign"
+                assert line[7] == verdict or (verdict == "fatal" and line[7].startswith("fatal in runs only"))
+            assert int(line[6]) == len({r["scenario"] for r in sel if r[f"FM-{mode}"] == "1"})
 
 
 def test_fatal_reading_on_a_hand_made_table() -> None:
@@ -333,3 +361,109 @@ def test_fatal_reading_on_a_hand_made_table() -> None:
     assert ModeTable("p", "s", "1.5", 2, 10, 1, 10).verdict == "more in failures (n.s.)"
     assert ModeTable("p", "s", "1.5", 2, 10, 5, 10).verdict == "benign"
     assert ModeTable("p", "s", "1.5", 2, 10, 0, 0).p_value is None
+
+
+# -- effects apart from construction, power, variants ---------------------------------------------------
+
+def test_smoke_report_states_effects_elsewhere_and_cost(smoke) -> None:
+    from sre_agent.ablation.elsewhere import cost_difference
+
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    report = (out / "report.md").read_text()
+    (line,) = _md_table_after(report, "## What each setting does apart from construction")
+    setting, built, other, clean, calls, tokens, wall = line
+    assert setting == "`all-on`" and built.startswith("◆ verifies-poorly") and other == "–"
+    assert clean.startswith("clean ")
+    by_run = {(r["scenario"], r["profile"], r["seed"], r["setting"]): float(r["model_calls"]) for r in rows}
+    per_scenario: dict[str, list[float]] = {}
+    for (sc, p, seed, s), v in by_run.items():
+        if s == "all-on":
+            per_scenario.setdefault(sc, []).append(v - by_run[(sc, p, seed, "all-off")])
+    expect = _mean([_mean(v) for v in per_scenario.values()])
+    assert float(calls.split(" ")[0]) == pytest.approx(expect, abs=0.051)
+    assert cost_difference(rows, "all-on", "all-off", "model_calls")[0] == pytest.approx(expect)
+
+
+def test_power_from_the_smoke_pilot(smoke, capsys: pytest.CaptureFixture[str]) -> None:
+    from sre_agent.ablation.power import main as power_main, variance_components
+
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    v = variance_components(rows, "verifies-poorly", "all-on", "all-off")
+    assert (v.scenarios, v.seeds) == (3, 2) and v.between >= 0 and v.within >= 0
+    assert power_main([str(out), "--scenarios-available", "44", "--cpu-s-per-run", "1.0"]) == 0
+    printed = capsys.readouterr().out
+    assert "planned re-run: 44 scenarios ×" in printed and "estimated CPU time" in printed
+
+
+def test_more_seeds_help_only_against_seed_variance() -> None:
+    from sre_agent.ablation.power import Components, detectable, scenarios_needed
+
+    seedy = Components("p", "s", 29, 2, 0.05, between=0.0, within=0.04)
+    spread = Components("p", "s", 29, 2, 0.05, between=0.04, within=0.0)
+    assert scenarios_needed(seedy, 8, 0.05, 0.05, 0.8) < scenarios_needed(seedy, 1, 0.05, 0.05, 0.8) / 4
+    assert scenarios_needed(spread, 8, 0.05, 0.05, 0.8) == pytest.approx(scenarios_needed(spread, 1, 0.05, 0.05, 0.8))
+    assert detectable(spread, 5, 44, 0.05, 0.8) < detectable(spread, 5, 29, 0.05, 0.8)
+    assert scenarios_needed(Components("p", "s", 29, 2, 0.0, 0.0, 0.0), 1, 0.05, 0.05, 0.8) == 0.0
+
+
+def test_plan_sizes_seeds_by_the_comparisons_seeds_can_help() -> None:
+    from sre_agent.ablation.power import Components, plan, scenarios_needed
+
+    seedy = Components("p", "a", 29, 2, 0.05, between=0.0, within=0.02)
+    spread = Components("p", "b", 29, 2, 0.3, between=0.3, within=0.1)  # no seed count reaches 0.05 with 44
+    k, lines = plan([seedy, spread], delta=0.05, alpha=0.05, power=0.8, comparisons=28, available=44)
+    strict = 0.05 / 28
+    assert scenarios_needed(seedy, k, 0.05, strict, 0.8) <= 44
+    smaller = [j for j in (1, 2, 3, 5, 8, 10) if j < k]
+    assert all(scenarios_needed(seedy, j, 0.05, strict, 0.8) > 44 for j in smaller)
+    assert any("p b:" in ln and "between-scenario variance" in ln for ln in lines)
+
+
+def test_hard_variant_and_folder_lists_in_the_spec(tmp_path: Path) -> None:
+    from sre_agent.ablation.scenarios import ground_truth_files
+
+    path = tmp_path / "h.yaml"
+    path.write_text(f"simulate:\n  ground_truths: [{GROUND_TRUTHS}, {GROUND_TRUTHS / 'Scenario-2.yaml'}]\n  hard: hard\n"
+                    "profiles: [clean]\ndesign: one-at-a-time\n")
+    spec = load_spec(path)
+    files = ground_truth_files(spec.simulate)
+    assert len(files) == len(list(GROUND_TRUTHS.glob("*.yaml"))) + 1 and spec.simulate.hard == "hard"
+    path.write_text(f"simulate:\n  ground_truths: {GROUND_TRUTHS}\n  hard: no-such-switch\nprofiles: [clean]\n"
+                    "design: one-at-a-time\n")
+    with pytest.raises(InputError, match="no-such-switch"):
+        load_spec(path)
+
+
+def test_smoke_injected_vs_detected_matches_validate(smoke) -> None:
+    from sre_agent.mast.run import load_events
+    from sre_agent.mast.validate import validate
+
+    out, _ = smoke
+    rows = _read_rows(out / "results.csv")
+    report = (out / "report.md").read_text()
+    table = _md_table_after(report, "## The MAST annotator against the injected failures")
+    whole = validate([load_events(out / "runs" / i) for i in dict.fromkeys(r["run_id"] for r in rows)])
+    injected = [row for row in whole.rows if row.tp + row.fn]
+    assert [line[0].split(" ", 1)[0] for line in table] == [row.mode for row in injected]
+    for line, row in zip(table, injected):
+        assert [int(x) for x in line[1:5]] == [row.tp, row.fp, row.fn, row.prevented]
+        assert float(line[7].split(" ")[0]) == pytest.approx(row.f1, abs=5e-4)
+
+
+def test_rerun_resumes_from_the_runs_on_disk(smoke, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from sre_agent.ablation.rerun import rerun, write_variants
+
+    out, _ = smoke
+    shutil.copytree(out, tmp_path / "smoke")  # as if the command had been interrupted after the runs
+    log = rerun(tmp_path, ["smoke"], jobs=1, progress=False)
+    assert log["smoke"]["executed"] == 0 and log["smoke"]["reused"] == 18 and log["smoke"]["errors"] == 0
+    assert json.loads((tmp_path / "rerun.json").read_text())["smoke"]["runs"] == 18
+    shutil.copytree(tmp_path / "smoke", tmp_path / "smoke-hard")
+    (path,) = write_variants(tmp_path, [("smoke", "all-off")])
+    rows = [ln.split(" | ") for ln in path.read_text().splitlines()[2:]]
+    assert len(rows) == 2 and all(r[-1].startswith("+0.000 [+0.000, +0.000]") for r in rows)  # the same runs twice

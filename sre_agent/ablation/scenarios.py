@@ -25,27 +25,28 @@ STAMP = ".simulated.json"
 
 def ground_truth_files(sim: SimulateSpec) -> list[Path]:
     """The ground-truth files to simulate, sorted by name."""
-    if isinstance(sim.ground_truths, list):
-        return sorted(sim.ground_truths, key=lambda p: p.name)
-    return sorted(Path(sim.ground_truths).glob("*.yaml"), key=lambda p: p.name)
+    entries = sim.ground_truths if isinstance(sim.ground_truths, list) else [sim.ground_truths]
+    files = [f for e in entries for f in (sorted(Path(e).glob("*.yaml")) if Path(e).is_dir() else [Path(e)])]
+    return sorted(files, key=lambda p: p.name)
 
 
-def _stamp(files: Sequence[Path], seed: int) -> dict[str, object]:
+def _stamp(files: Sequence[Path], seed: int, hard: str = "") -> dict[str, object]:
     import sre_agent.simulator as simulator
 
     sim_root = Path(simulator.__file__).parent
     src = hashlib.sha256()
     for p in sorted(sim_root.glob("*.py")):
         src.update(p.name.encode() + b"\0" + p.read_bytes())
-    return {"seed": seed, "simulator": src.hexdigest()[:16],
+    return {"seed": seed, "hard": hard, "simulator": src.hexdigest()[:16],
             "ground_truths": {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in files}}
 
 
-def _simulate_one(job: tuple[str, str, int]) -> str:
+def _simulate_one(job: tuple[str, str, int, str]) -> str:
+    from ..simulator.hard import parse_switches
     from ..simulator.scenario import run
 
-    path, out, seed = job
-    return str(run(path, out, seed).folder)
+    path, out, seed, hard = job
+    return str(run(path, out, seed, hard=parse_switches(hard)).folder)
 
 
 def simulate(sim: SimulateSpec, target: Path, *, jobs: int, progress: bool = True) -> None:
@@ -56,14 +57,14 @@ def simulate(sim: SimulateSpec, target: Path, *, jobs: int, progress: bool = Tru
     files = ground_truth_files(sim)
     if not files:
         raise InputError(f"simulate.ground_truths {sim.ground_truths}: no *.yaml ground truth")
-    stamp = _stamp(files, sim.seed)
+    stamp = _stamp(files, sim.seed, sim.hard)
     stamp_file = target / STAMP
     if stamp_file.is_file() and json.loads(stamp_file.read_text(encoding="utf-8")) == stamp:
         return
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    jobs_list = [(str(p), str(target), sim.seed) for p in files]
+    jobs_list = [(str(p), str(target), sim.seed, sim.hard) for p in files]
     for job, _, exc in run_parallel(_simulate_one, jobs_list, jobs=jobs, desc="simulate", progress=progress):
         if exc is not None:
             what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

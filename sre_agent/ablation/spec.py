@@ -7,8 +7,9 @@ working directory; see :func:`resolve_path`)::
     description: free text           # optional
     scenarios: PATH | [PATH, ...]    # scenario folders, or folders of them (sre_agent.eval.suite.find_scenarios)
     simulate:                        # optional: build the scenarios into <out>/scenarios first
-      ground_truths: PATH | [PATH, ...]   # a folder of ground-truth *.yaml, or a list of files
+      ground_truths: PATH | [PATH, ...]   # a folder of ground-truth *.yaml, or a list of files and folders
       seed: 0                        # simulator seed (same seed, same bytes)
+      hard: ""                       # hard switches (simulate --hard): a comma list, or hard for all
     profiles: [clean, forgets]       # model profiles (configs/models/<name>.yaml)
     seeds: 5 | [0, 3, 7]             # a count (seeds 0..n-1) or a list
     design: one-at-a-time | leave-one-out | grid | explicit
@@ -101,6 +102,16 @@ class SimulateSpec(BaseModel):
 
     ground_truths: Path | list[Path]
     seed: int = 0
+    #: hard switches (``sre_agent.simulator.hard``): a comma list, ``hard`` for all; empty: normal
+    hard: str = ""
+
+    @field_validator("hard")
+    @classmethod
+    def _hard(cls, v: str) -> str:
+        from ..simulator.hard import parse_switches
+
+        parse_switches(v)  # ValueError names the unknown switch
+        return v
 
 
 class AblationSpec(BaseModel):
@@ -231,8 +242,8 @@ def _check_paths(spec: AblationSpec, where: str) -> None:
         gts = spec.simulate.ground_truths
         if isinstance(gts, list):
             for p in gts:
-                if not p.is_file():
-                    raise InputError(f"{where}: simulate.ground_truths: {p}: no such file")
+                if not p.is_file() and not p.is_dir():
+                    raise InputError(f"{where}: simulate.ground_truths: {p}: no such file or folder")
         elif not gts.is_dir():
             raise InputError(f"{where}: simulate.ground_truths: {gts} is not a folder")
     if spec.config is not None and not spec.config.is_file():

@@ -19,8 +19,8 @@ from ..errors import InputError
 from .cache import code_version
 from .execute import Executor, execute
 from .plan import plan_runs, plan_settings
-from .report import (build_rows, mode_frequencies, paired_differences, recall_cells, render_report,
-                     write_csv)
+from .render import headline_table, render_report
+from .report import build_rows, mode_frequencies, paired_differences, recall_cells, write_csv
 from .scenarios import prepare_scenarios
 from .usage import usage_cells
 from .spec import AblationSpec, load_spec
@@ -61,16 +61,26 @@ def _runs_code_version(out: Path, rows: list[dict[str, str]]) -> str:
     return ", ".join(sorted(versions)) or code_version()
 
 
+def _wall_times(out: Path) -> dict[str, float]:
+    """Wall time per run id from ``timing.json`` of each finished run folder."""
+    times = {}
+    for p in (out / "runs").glob("*/timing.json"):
+        times[p.parent.name] = float(json.loads(p.read_text(encoding="utf-8")).get("wall_s", 0.0))
+    return times
+
+
 def write_report(spec: AblationSpec, out: Path, rows: list[dict[str, str]], *, n_scenarios: int,
                  executed: int, reused: int, plots: bool = True) -> list[str]:
     """Statistics, ``summary.json``, ``report.md`` and the plots from the results rows; returns
     the headline table (markdown lines)."""
-    from .report import headline_table
+    from .elsewhere import elsewhere_section
+    from .mast_view import fatal_section
 
     settings, baseline = plan_settings(spec)
     names = [s.name for s in settings]
+    switches = {s.name: s.switches() for s in settings}
     cells = recall_cells(rows, spec.profiles, names)
-    paired = paired_differences(rows, spec.profiles, names, baseline)
+    paired = paired_differences(rows, spec.profiles, names, baseline, switches)
     freqs = mode_frequencies(rows, spec.profiles, names)
     usage = usage_cells(rows, spec.profiles, names)
     written: dict[str, list[str]] = {}
@@ -86,15 +96,18 @@ def write_report(spec: AblationSpec, out: Path, rows: list[dict[str, str]], *, n
         "code_version": _runs_code_version(out, rows),
         "settings_on": {s.name: [n for n, v in s.fixes if v] for s in settings},
     }
+    from .mast_view import injected_section
+
+    extra = elsewhere_section(rows, paired, names, baseline, _wall_times(out)) + injected_section(out, rows)
     report = render_report(meta=meta, profiles=spec.profiles, settings=names, baseline=baseline, cells=cells,
                            paired=paired, freqs=freqs, plots=written, failed_threshold=spec.failed_threshold,
-                           usage=usage)
+                           usage=usage, extra=extra, fatal=lambda p: fatal_section(rows, p, names))
     (out / "report.md").write_text(report, encoding="utf-8")
     summary = {"meta": meta, "baseline": baseline, "cells": [asdict(c) for c in cells],
                "paired": [asdict(p) for p in paired],
                "mast": [{**asdict(f), "diff_pp": f.diff_pp} for f in freqs], "usage": [asdict(u) for u in usage]}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return headline_table(cells, spec.profiles, names)
+    return headline_table(cells, spec.profiles, names, paired)
 
 
 def report_only(spec: AblationSpec | Path | str, out: Path | str, *, plots: bool = True) -> AblationResult:

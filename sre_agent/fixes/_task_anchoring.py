@@ -17,13 +17,17 @@ class TaskAnchoring(Fix):
     pins_alert = True
 
     def related(self, run: RunView, target: str) -> bool:
-        """Is ``target`` (a service name or entity id) in the alert's neighbourhood, or surfaced by evidence?"""
+        """Is ``target`` (a service name or entity id) in the alert's neighbourhood (a workload id
+        also in the incident's namespace), or surfaced by evidence?"""
         an = run.analyzer
         hood = set(an.neighbourhood)
         if target.count("/") == 2:
             ns, kind, name = target.split("/")
+            surfaced = any(f.entity == target for _, f in run.state.findings())
             if kind not in WORKLOAD_KINDS:
-                return any(f.entity == target for _, f in run.state.findings()) or ns in (an.namespace,)
+                return surfaced or ns in (an.namespace,)
+            if an.namespace and ns != an.namespace and not surfaced:
+                return False  # a workload of the same name in another namespace is another workload
             service = an.service_of(target) or name
         else:
             service = target

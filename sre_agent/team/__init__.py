@@ -55,6 +55,9 @@ async def run_team(backend: Any, alerts: list[Alert], config: RunConfig, trace: 
     orch = Orchestrator(backend, alerts, config, client, trace, fixes=fixes)
     if hasattr(client, "trace"):
         client.trace = trace  # failure-injecting profiles record what they inject
+    if getattr(client, "incident", None) == "":  # ... and key their draws by the incident
+        from ..llm.draws import incident_key
+        client.incident = incident_key(snapshot_name, [a.key for a in alerts])
     trace.emit("run_start", config=config.describe(), alerts=[a.key for a in alerts], snapshot=snapshot_name, checks_cite=True,
                namespace=orch.state.namespace,
                neighbourhood=orch.state.neighbourhood, tools=sorted(orch.tools))
