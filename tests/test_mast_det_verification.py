@@ -52,13 +52,15 @@ def _confirmed_by(by: str, upstream_cites: bool, diagnosed: bool = True) -> list
     return b.events
 
 
-def test_a_verifier_only_confirmation_with_an_uncited_passed_check_is_3_2() -> None:
-    found = detect_3_2(TraceIndex(_confirmed_by("verifier", upstream_cites=False)))
-    assert found.label == 1 and "upstream_of_alerts" in found.note
-    # every passed check cites a tool call: checked
-    assert detect_3_2(TraceIndex(_confirmed_by("verifier", upstream_cites=True))).label == 0
-    # the gate's own re-check over the recorded evidence counts as tool-backed
-    assert detect_3_2(TraceIndex(_confirmed_by("gate", upstream_cites=False))).label == 0
+def test_an_uncited_passed_check_is_3_3_whoever_ran_it_and_3_2_is_a_claim_nobody_checked() -> None:
+    # CONVENTIONS.md R1/R2: a check that passes citing no tool call validated nothing (3.3), for the
+    # verifier and the gate alike; R3/R4: such a claim did go through a check, so it is not 3.2
+    for by in ("verifier", "gate"):
+        t = TraceIndex(_confirmed_by(by, upstream_cites=False))
+        found = detect_3_3(t)
+        assert found.label == 1 and "upstream_of_alerts" in found.note, by
+        assert detect_3_2(t).label == 0, by
+        assert detect_3_3(TraceIndex(_confirmed_by(by, upstream_cites=True))).label == 0, by
     # a diagnosis that names no entity claims nothing
     assert detect_3_2(TraceIndex(_confirmed_by("verifier", upstream_cites=False, diagnosed=False))).label == 0
 
@@ -73,9 +75,9 @@ def _overruled(fresh_evidence: bool, truncated: bool = True) -> list[dict]:
               '{"check": "upstream_of_alerts", "evidence": [], "passed": false}], "entity": "' + CART + '", '
               '"reason": "failed: upstream_of_alerts", "verdict": "rejected"}]}')
     b.emit("model_call", agent="verifier", output=answer[:-40] if truncated else answer)
-    if fresh_evidence:
-        b.call("trace_errors", {"service": "frontend"}, None, entities=[CART], anomalies=[{"entity": CART, "signal": "origin"}])
-    b.verify(CART, "confirmed", [("entity_exists", True, [c]), ("upstream_of_alerts", True, [])], by="gate")
+    fresh = b.call("trace_errors", {"service": "frontend"}, None, entities=[CART],
+                   anomalies=[{"entity": CART, "signal": "origin"}]) if fresh_evidence else ""
+    b.verify(CART, "confirmed", [("entity_exists", True, [c]), ("upstream_of_alerts", True, [fresh] if fresh else [])], by="gate")
     b.diagnosis([CART])
     b.end("explained")
     return b.events
@@ -102,11 +104,11 @@ def _gate_confirms_uncited(contract: bool) -> list[dict]:
     return b.events
 
 
-def test_a_confirmation_resting_on_an_uncited_check_is_3_3_once_checks_must_cite() -> None:
+def test_a_confirmation_resting_on_an_uncited_check_is_3_3_in_every_trace() -> None:
     found = detect_3_3(TraceIndex(_gate_confirms_uncited(True)))
     assert found.label == 1 and "upstream_of_alerts citing no tool call" in found.note
-    # before the contract the gate's structural checks cited nothing by design (the gold set labels them so)
-    assert not detect_3_3(TraceIndex(_gate_confirms_uncited(False))).label
+    # traces from before checks had to cite (no checks_cite in run_start) are judged the same way (R2)
+    assert detect_3_3(TraceIndex(_gate_confirms_uncited(False))).label == 1
 
 
 def test_a_confirmation_over_an_open_dispute_with_no_new_tool_result_is_3_3() -> None:

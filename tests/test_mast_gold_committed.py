@@ -6,6 +6,7 @@ positives, on the held-out half as well as on all traces."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score
@@ -27,10 +28,10 @@ def report() -> dict:
     return gold_report(GOLD)
 
 
-def test_every_trace_has_both_passes_and_an_adjudication() -> None:
+def test_every_trace_has_three_passes_and_an_adjudication_that_names_its_rules() -> None:
     manifest = {t["id"] for t in json.loads((GOLD / "manifest.json").read_text())["traces"]}
     assert len(manifest) >= 77
-    for name in ("pass-a.jsonl", "pass-b.jsonl", "adjudicated.jsonl"):
+    for name in ("pass-a.jsonl", "pass-b.jsonl", "pass-c.jsonl", "adjudicated.jsonl"):
         rows = _labels(name)
         assert set(rows) == manifest, name
         assert all(set(r["labels"]) == set(MODE_IDS) for r in rows.values()), name
@@ -38,6 +39,11 @@ def test_every_trace_has_both_passes_and_an_adjudication() -> None:
     a, b, gold = _labels("pass-a.jsonl"), _labels("pass-b.jsonl"), _labels("adjudicated.jsonl")
     disputed = [t for t in manifest if a[t]["labels"] != b[t]["labels"] or a[t]["task_completion"] != b[t]["task_completion"]]
     assert disputed and all(gold[t]["adjudication"] not in ("", "agreed") for t in disputed)
+    c = _labels("pass-c.jsonl")
+    three_way = [t for t in manifest if not (a[t]["labels"] == b[t]["labels"] == c[t]["labels"]
+                                             and a[t]["task_completion"] == b[t]["task_completion"] == c[t]["task_completion"])]
+    assert all(re.search(r"\bR\d{1,2}\b", gold[t]["adjudication"]) for t in three_way)  # CONVENTIONS.md's rules
+    assert all(gold[t]["adjudication"] == "agreed" for t in manifest if t not in three_way)
     for t in manifest:  # every trace is rendered for reading, and no hidden event leaks into it
         text = (GOLD / "rendered" / f"{t}.txt").read_text()
         assert text.strip() and "injected_failure" not in text and "failure_rates" not in text
@@ -55,6 +61,12 @@ def test_kappa_table_recomputes_with_scikit_learn(report: dict) -> None:
     assert rows["3.2"]["kappa"] < 0.6 < rows["1.3"]["kappa"]  # where the definitions left room, and where not
 
 
+#: modes below the F1 target with >= 5 gold positives, reported as they are (README, "MAST gold set"):
+#: on the held-out half 1.5 is 0.889 (one of its 5 positives is a single extra verify round after the
+#: incident was explained, which R9 counts and the 1.5 detector does not); never retuned against it
+KNOWN_MISSES = {"all": set(), "held-out": {"1.5"}}
+
+
 @pytest.mark.parametrize("subset", ["all", "held-out"])
 def test_detectors_meet_the_f1_target_against_the_gold(subset: str) -> None:
     rep = gold_report(GOLD, subset=subset)
@@ -70,4 +82,4 @@ def test_detectors_meet_the_f1_target_against_the_gold(subset: str) -> None:
         if sum(truth) >= 5:
             f1 = f1_score(truth, pred)
             assert rows[m]["f1"] == pytest.approx(f1)
-            assert f1 >= 0.9, (subset, m, f1)
+            assert (f1 >= 0.9) == (m not in KNOWN_MISSES[subset]), (subset, m, f1)

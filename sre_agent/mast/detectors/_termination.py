@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ._index import CONCLUDE_ACTIONS, LIMIT_STOPS, VOLUNTARY_STOPS, Detection, TraceIndex, _check_calls
+from ._verification import disputed_confirmations, overridden_verdicts
 
 #: stop reasons after which the run cannot be complete although no budget was hit
 UNUSABLE_STOPS = frozenset({"model_unusable"})
@@ -192,7 +193,9 @@ def task_completion(t: TraceIndex) -> bool | None:
     """Did the run end with a complete diagnosis whose every entity has a confirmed, tool-backed
     verdict?  Not completed: a run flagged incomplete (diagnosis or run_end), ended by a limit
     (max_turns / tool calls / wall / tokens) or by ``model_unusable``, with no confirmed cause,
-    or whose diagnosis admits an alert left unexplained (:func:`admitted_gaps`).  ``None`` without ``run_end`` (a truncated trace)."""
+    or whose diagnosis admits an alert left unexplained (:func:`admitted_gaps`); nor one whose
+    confirmation rests on a passed check citing no tool call, or overturned a failed check without a
+    settled dispute (rules R6.2 and R6.3 of the gold set's conventions).  ``None`` without ``run_end`` (a truncated trace)."""
     end = t.run_end
     if end is None:
         return None
@@ -202,5 +205,7 @@ def task_completion(t: TraceIndex) -> bool | None:
             or admitted_gaps(str(d.get("reason") or "")):
         return False
     verdicts = t.latest_verdicts(before=int(d["seq"]))
+    overturned = {str(v.get("entity")) for _, v in overridden_verdicts(t)} | {str(v.get("entity")) for _, v in disputed_confirmations(t)}
     return all(str((v := verdicts.get(x) or {}).get("verdict")) == "confirmed" and t.tool_backed(v)
+               and all(_check_calls(c) for c in v.get("checks") or [] if c.get("passed")) and x not in overturned
                for x in t.diagnosis_entities())

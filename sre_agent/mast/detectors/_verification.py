@@ -34,39 +34,15 @@ def _unverified_conclusion(t: TraceIndex) -> dict[str, Any] | None:
     return last
 
 
-#: who issued a verification event: the termination gate re-checks the shared evidence itself
-GATE = "gate"
-
-
-def fully_backed(v: dict[str, Any]) -> bool:
-    """A confirmed verdict that rests on tool evidence for every claim: issued by the gate (its
-    check runs over the recorded evidence, so it counts as tool-backed), or by the verifier model
-    with every passed check citing tool calls.  A verifier confirmation with a passed check that
-    cites nothing (typically ``upstream_of_alerts``) rests, for that claim, on the model's word.
-
-    >>> fully_backed({"by": "verifier", "checks": [{"check": "a", "passed": True, "call_ids": ["c1"]},
-    ...                                             {"check": "b", "passed": True, "call_ids": []}]})
-    False
-    >>> fully_backed({"by": "gate", "checks": [{"check": "b", "passed": True, "call_ids": []}]})
-    True
-    """
-    if str(v.get("by") or "") == GATE:
-        return True
-    passed = [c for c in v.get("checks") or [] if c.get("passed")]
-    return bool(passed) and all(_check_calls(c) for c in passed)
-
-
 def detect_3_2(t: TraceIndex) -> Detection:
-    """FM-3.2: a diagnosis entity whose last verdict before the diagnosis is missing or
-    unverified (the claim was never confirmed; one reported although *rejected* was checked, and
-    reporting it anyway is FM-2.5), or is confirmed by the verifier model with some
-    passed check citing no tool call (:func:`fully_backed`: only part of the claim was checked);
-    or the team stopped by choice on a plan that concludes with active hypotheses, none of them
-    confirmed and no verification after it.  A diagnosis naming no entity makes no claim to
-    check (0).  A check that ran and failed, overridden into a confirmation, is FM-3.3, not 3.2."""
+    """FM-3.2: a diagnosis entity no verification ever named (the claim was never put through a
+    check), or the team stopped by choice on a plan that concludes with active hypotheses, none of
+    them confirmed and no verification after it (rules R3/R4 of the gold set's conventions).  A
+    diagnosis naming no entity makes no claim to check (0).  A claim that went through a check is
+    judged under FM-3.3 (a check that passed citing nothing, or a failed one overridden), not here."""
     d = t.diagnosis
     if d is None or not t.diagnosis_entities():
-        return Detection(0, note="no diagnosed entity: no claim to verify")
+        return Detection(0, note="no diagnosis entity: no claim to verify")
     hits: list[int] = []
     why: list[str] = []
     concl = _unverified_conclusion(t)
@@ -75,16 +51,8 @@ def detect_3_2(t: TraceIndex) -> Detection:
         why.append("concluded with no confirmed hypothesis and no verification")
     verdicts = t.latest_verdicts(before=int(d["seq"]))
     for ent in t.diagnosis_entities():
-        v = verdicts.get(ent)
-        if v is None:
+        if verdicts.get(ent) is None:
             why.append(f"{ent}: never verified")
-        elif str(v.get("verdict")) == "unverified":
-            why.append(f"{ent}: unverified, never confirmed")
-            hits.append(int(v["seq"]))
-        elif str(v.get("verdict")) == "confirmed" and not fully_backed(v):
-            unbacked = [str(c.get("check", "?")) for c in v.get("checks") or [] if c.get("passed") and not _check_calls(c)]
-            why.append(f"{ent}: confirmed by the verifier alone, check(s) {', '.join(unbacked) or 'none'} cite no tool call")
-            hits.append(int(v["seq"]))
     if why:
         return Detection(1, sorted(set(hits + [int(d["seq"])])), "; ".join(why))
     return Detection(0)
@@ -147,20 +115,17 @@ def detect_3_3(t: TraceIndex) -> Detection:
 
 def uncited_confirmations(t: TraceIndex) -> list[tuple[dict[str, Any], list[str]]]:
     """Confirmed verifications (by anyone, the gate too) with passed checks that cite no tool call,
-    and those checks' names: the confirmation rests on something nobody can audit.  Only in a
-    trace whose ``run_start`` promises cited checks (``checks_cite``): before that contract the
-    gate's structural checks were computed from recorded evidence without naming it, and the
-    committed gold set labels them so.
+    and those checks' names: the confirmation rests on something nobody can audit (rule R2 of the
+    gold set's conventions, ``eval/data/mast-gold/CONVENTIONS.md``: a check that passes citing no
+    tool call validated nothing, whoever ran it and whenever).
 
-    >>> t = TraceIndex([{"seq": 0, "type": "run_start", "checks_cite": True},
+    >>> t = TraceIndex([{"seq": 0, "type": "run_start"},
     ...                 {"seq": 3, "type": "verification", "entity": "ns/Pod/p", "verdict": "confirmed", "by": "gate",
     ...                  "checks": [{"check": "upstream_of_alerts", "passed": True, "call_ids": []}]}])
     >>> [(v["seq"], names) for v, names in uncited_confirmations(t)]
     [(3, ['upstream_of_alerts'])]
     """
     out: list[tuple[dict[str, Any], list[str]]] = []
-    if not t.start.get("checks_cite"):
-        return out
     for v in t.of("verification"):
         names = [str(c.get("check", "?")) for c in v.get("checks") or [] if c.get("passed") and not _check_calls(c)]
         if str(v.get("verdict")) == "confirmed" and names:
