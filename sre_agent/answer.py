@@ -1,0 +1,110 @@
+"""The answer's root causes: one entity per independent cause, the rest as ranked alternatives.
+
+ITBench-AA scores an answer 0 when a true root cause is missing and otherwise by its precision,
+so every extra entity costs (:mod:`sre_agent.eval.aa`).  A run's diagnosis often names several
+entities for one fault: a failing Pod with the Deployment that owns it and its sibling pods, a
+Deployment scaled to zero with its Service that lost its endpoints, or a second hypothesis nearly
+as good as the first.  :func:`minimal_causes` turns such a list into
+
+* ``answer``: one entity per **cause**, a cause being a component (entities whose service is
+  the same: a workload, its pods, its Service, its autoscaler -- :func:`component`);
+* ``alternatives``: every other entity, best confidence first, each saying why it is not in the
+  answer (reported in ``agent_output.json``'s ``alternatives`` and in report.md, never scored).
+
+Within a cause the entity the evidence points at is chosen (:func:`_preference`): a claimed root
+cause before a mere candidate, a change (chaos experiment, flag flip, spec edit, scale to zero)
+before the failures it produces (a Deployment whose rollout makes its pod crash), an entity
+with a mechanism of its own before one blamed from symptoms, then the higher confidence.
+A cause beyond the first enters the answer only when one of its entities is a claimed root cause
+with confidence at least :data:`SECOND_CAUSE_CONFIDENCE` (a second independent fault, each with
+its own evidence); otherwise its entities are alternatives.
+
+Example:
+    >>> pod = Cause("d/Pod/cart-7d9f8c6b5-x2x9q", "crashloop", 0.70, claimed=True)
+    >>> dep = Cause("d/Deployment/cart", "spec_changed", 0.65, claimed=True)
+    >>> other = Cause("d/Service/shop", "error_rate", 0.30, claimed=True)
+    >>> answer, alternatives = minimal_causes([pod, dep, other])
+    >>> [c.entity for c in answer], [(c.entity, c.why_not) for c in alternatives][:1]
+    (['d/Deployment/cart'], [('d/Pod/cart-7d9f8c6b5-x2x9q', 'same cause as d/Deployment/cart')])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .llm.reasoning import CHANGE_SIGNALS, service_of
+
+__all__ = ["Cause", "SECOND_CAUSE_CONFIDENCE", "MAX_ALTERNATIVES", "component", "minimal_causes"]
+
+#: a second independent cause enters the answer only with at least this calibrated confidence
+SECOND_CAUSE_CONFIDENCE = 0.5
+#: how many alternatives an answer lists at most
+MAX_ALTERNATIVES = 6
+
+
+@dataclass
+class Cause:
+    """One entity the run could report, with its calibrated confidence."""
+
+    entity: str
+    mechanism: str
+    confidence: float
+    claimed: bool = False
+    verified: bool = False
+    reasoning: str = ""
+    evidence: list[str] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+    instance_of: str = ""
+    why_not: str = ""
+
+    @property
+    def is_change(self) -> bool:
+        return bool({s.strip() for s in self.mechanism.split("+")} & CHANGE_SIGNALS)
+
+    @property
+    def symptom_only(self) -> bool:
+        return not self.is_change and (bool(self.instance_of) or self.mechanism.startswith(
+            ("deepest anomalous component", "owner of", "anomalous", "hypothesis")))
+
+
+def component(entity: str) -> str:
+    """The component an entity belongs to: namespace and service (a pod's is its workload's).
+
+    >>> component("d/Pod/cart-7d9f8c6b5-x2x9q") == component("d/Deployment/cart") == component("d/Service/cart")
+    True
+    >>> component("d/Service/cart") == component("e/Service/cart")
+    False
+    """
+    return entity.split("/")[0] + "/" + service_of(entity)
+
+
+def _preference(c: Cause) -> tuple[Any, ...]:
+    return (not c.claimed, not c.is_change, c.symptom_only, -c.confidence, c.entity)
+
+
+def minimal_causes(causes: Sequence[Cause]) -> tuple[list[Cause], list[Cause]]:
+    """``(answer, alternatives)``: one entity per independent cause, the rest ranked (module doc)."""
+    groups: dict[str, list[Cause]] = {}
+    for c in causes:
+        if all(c.entity != x.entity for g in groups.values() for x in g):
+            groups.setdefault(component(c.entity), []).append(c)
+    ranked = sorted(groups.values(), key=lambda g: (not any(c.claimed for c in g), -max(c.confidence for c in g)))
+    answer: list[Cause] = []
+    alternatives: list[Cause] = []
+    for i, group in enumerate(ranked):
+        best = min(group, key=_preference)
+        independent = i == 0 or (best.claimed and best.confidence >= SECOND_CAUSE_CONFIDENCE)
+        if independent and (i == 0 or any(c.claimed for c in group)):
+            answer.append(best)
+            for c in group:
+                if c is not best:
+                    c.why_not = f"same cause as {best.entity}"
+                    alternatives.append(c)
+        else:
+            for c in group:
+                c.why_not = f"a competing cause, less likely than {answer[0].entity}" if answer else "a competing cause"
+                alternatives.append(c)
+    alternatives.sort(key=lambda c: (-c.confidence, c.entity))
+    return answer, alternatives[:MAX_ALTERNATIVES]
