@@ -19,8 +19,8 @@ No scikit-learn here: this module runs in every ``eval``.  matplotlib is importe
 the reliability diagram (:func:`reliability_png`).
 
 Example:
-    >>> expected_calibration_error([0.9, 0.9, 0.3, 0.3], [True, False, False, False])
-    0.3
+    >>> expected_calibration_error([0.9, 0.9, 0.3, 0.3], [True, False, False, False])  # (0.4 + 0.3) / 2
+    0.35
 """
 
 from __future__ import annotations

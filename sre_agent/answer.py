@@ -30,7 +30,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,12 +84,15 @@ def _preference(c: Cause) -> tuple[Any, ...]:
     return (not c.claimed, not c.is_change, c.symptom_only, -c.confidence, c.entity)
 
 
-def minimal_causes(causes: Sequence[Cause]) -> tuple[list[Cause], list[Cause]]:
-    """``(answer, alternatives)``: one entity per independent cause, the rest ranked (module doc)."""
+def minimal_causes(causes: Sequence[Cause], component_of: Callable[[str], str] = component
+                   ) -> tuple[list[Cause], list[Cause]]:
+    """``(answer, alternatives)``: one entity per independent cause, the rest ranked (module doc).
+    ``component_of`` maps an entity to its component (default :func:`component`, from names; a
+    triage passes one that reads the ownership chain)."""
     groups: dict[str, list[Cause]] = {}
     for c in causes:
         if all(c.entity != x.entity for g in groups.values() for x in g):
-            groups.setdefault(component(c.entity), []).append(c)
+            groups.setdefault(component_of(c.entity), []).append(c)
     ranked = sorted(groups.values(), key=lambda g: (not any(c.claimed for c in g), -max(c.confidence for c in g)))
     answer: list[Cause] = []
     alternatives: list[Cause] = []

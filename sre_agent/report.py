@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .answer import Cause, minimal_causes
+from .answer import Cause, component, minimal_causes
 from .candidates import MAX_UNVERIFIED_CONFIDENCE, unverified_candidates
 from .confidence import features, load_calibration
 from .config import RunConfig
@@ -124,8 +124,17 @@ def answer_causes(orch: Any) -> tuple[list[Cause], list[Cause], list[Any], bool]
     for h in sorted(open_hyps, key=lambda h: (-h.score, h.entity)):
         add(h.entity, h.mechanism, h.score, False, f"{h.mechanism}: {h.reason}".strip(": "), list(h.evidence),
             h.status == "confirmed")
-    answer, alternatives = minimal_causes(pool)
+    answer, alternatives = minimal_causes(pool, _component_of(getattr(orch, "analyzer", None)))
     return answer, alternatives, roots, verified
+
+
+def _component_of(analyzer: Any) -> Any:
+    """An entity's component from the ownership chain the analyzer read (a pod's workload), else
+    from its name (:func:`sre_agent.answer.component`)."""
+    def of(entity: str) -> str:
+        service = analyzer.service_of(entity) if analyzer is not None and entity.count("/") == 2 else ""
+        return f"{entity.split('/')[0]}/{service}" if service else component(entity)
+    return of
 
 
 def build_agent_output(orch: Any) -> dict[str, Any]:
