@@ -11,13 +11,14 @@ as good as the first.  :func:`minimal_causes` turns such a list into
 * ``alternatives``: every other entity, best confidence first, each saying why it is not in the
   answer (reported in ``agent_output.json``'s ``alternatives`` and in report.md, never scored).
 
-Within a cause the entity the evidence points at is chosen (:func:`_preference`): a claimed root
-cause before a mere candidate, a change (chaos experiment, flag flip, spec edit, scale to zero)
-before the failures it produces (a Deployment whose rollout makes its pod crash), an entity
-with a mechanism of its own before one blamed from symptoms, then the higher confidence.
-A cause beyond the first enters the answer only when one of its entities is a claimed root cause
-with confidence at least :data:`SECOND_CAUSE_CONFIDENCE` (a second independent fault, each with
-its own evidence); otherwise its entities are alternatives.
+Within a cause the entity the evidence points at is chosen (:func:`_preference`): a change
+(chaos experiment, flag flip, spec edit, scale to zero) before the failures it produces (a
+Deployment whose rollout makes its pod crash); a claimed root cause (or a running instance of
+one) before a mere candidate; a failing pod, or the running instance of a workload blamed from
+its symptoms alone, before that workload; then the higher confidence.
+A cause beyond the first enters the answer only when one of its claimed root causes has
+confidence at least :data:`SECOND_CAUSE_CONFIDENCE`, or :data:`TIED` times the first cause's (a
+second independent fault, each with its own evidence); otherwise its entities are alternatives.
 
 Example:
     >>> pod = Cause("d/Pod/cart-7d9f8c6b5-x2x9q", "crashloop", 0.70, claimed=True)
@@ -36,10 +37,13 @@ from typing import Any
 
 from .llm.reasoning import CHANGE_SIGNALS, service_of
 
-__all__ = ["Cause", "SECOND_CAUSE_CONFIDENCE", "MAX_ALTERNATIVES", "component", "minimal_causes"]
+__all__ = ["Cause", "SECOND_CAUSE_CONFIDENCE", "TIED", "MAX_ALTERNATIVES", "component", "minimal_causes"]
 
 #: a second independent cause enters the answer only with at least this calibrated confidence
 SECOND_CAUSE_CONFIDENCE = 0.5
+#: ... or at least this share of the first cause's (the evidence cannot tell them apart: naming
+#: both costs no expected ITBench-AA score when only one is true, and finds both when both are)
+TIED = 0.9
 #: how many alternatives an answer lists at most
 MAX_ALTERNATIVES = 6
 
@@ -80,8 +84,13 @@ def component(entity: str) -> str:
     return entity.split("/")[0] + "/" + service_of(entity)
 
 
+#: workload kinds: blamed from its symptoms alone, a workload is named by its running instance
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
+
 def _preference(c: Cause) -> tuple[Any, ...]:
-    return (not c.claimed, not c.is_change, c.symptom_only, -c.confidence, c.entity)
+    workload_blamed = c.symptom_only and not c.instance_of and c.entity.split("/")[1:2] in [[k] for k in WORKLOAD_KINDS]
+    return (not c.is_change, not (c.claimed or c.instance_of), workload_blamed, c.symptom_only, -c.confidence, c.entity)
 
 
 def minimal_causes(causes: Sequence[Cause], component_of: Callable[[str], str] = component
@@ -93,13 +102,15 @@ def minimal_causes(causes: Sequence[Cause], component_of: Callable[[str], str] =
     for c in causes:
         if all(c.entity != x.entity for g in groups.values() for x in g):
             groups.setdefault(component_of(c.entity), []).append(c)
-    ranked = sorted(groups.values(), key=lambda g: (not any(c.claimed for c in g), -max(c.confidence for c in g)))
+    def strength(group: list[Cause]) -> float:  # of its claimed entities (-1: none claimed)
+        return max((c.confidence for c in group if c.claimed), default=-1.0)
+
+    ranked = sorted(groups.values(), key=lambda g: (-strength(g), -max(c.confidence for c in g)))
     answer: list[Cause] = []
     alternatives: list[Cause] = []
     for i, group in enumerate(ranked):
         best = min(group, key=_preference)
-        independent = i == 0 or (best.claimed and best.confidence >= SECOND_CAUSE_CONFIDENCE)
-        if independent and (i == 0 or any(c.claimed for c in group)):
+        if i == 0 or strength(group) >= min(SECOND_CAUSE_CONFIDENCE, TIED * strength(ranked[0])) >= 0:
             answer.append(best)
             for c in group:
                 if c is not best:

@@ -72,3 +72,19 @@ def test_a_triage_answers_one_entity_per_cause_and_keeps_the_rest(tmp_path: Path
     report = result.report_md
     assert CONFIDENCE_MEANS in report and "## Alternatives (not in the answer)" in report
     assert f"{same[0]} (confidence" in report.split("## Alternatives")[1]
+
+
+def test_a_workload_blamed_from_symptoms_is_named_by_its_running_instance():
+    dep = Cause(f"{NS}/Deployment/valkey-cart", "deepest anomalous component", 0.8, claimed=True)
+    pod = Cause(f"{NS}/Pod/valkey-cart-8cdxn9wws-g6cw4", "runs valkey-cart (deepest anomalous component)", 0.7,
+                instance_of=dep.entity)
+    answer, alternatives = minimal_causes([dep, pod])
+    assert [c.entity for c in answer] == [pod.entity] and [c.entity for c in alternatives] == [dep.entity]
+
+
+def test_claimed_causes_the_evidence_cannot_tell_apart_are_both_named():
+    a = Cause(f"{NS}/ConfigMap/flagd-config", "feature_flag_change", 0.30, claimed=True)
+    b = Cause(f"{NS}/Deployment/ad", "spec_changed", 0.28, claimed=True)       # >= TIED x 0.30
+    c = Cause(f"{NS}/Deployment/cart", "spec_changed", 0.20, claimed=True)     # neither tied nor >= 0.5
+    answer, alternatives = minimal_causes([c, b, a])
+    assert [x.entity for x in answer] == [a.entity, b.entity] and [x.entity for x in alternatives] == [c.entity]
