@@ -11,11 +11,13 @@ as good as the first.  :func:`minimal_causes` turns such a list into
 * ``alternatives``: every other entity, best confidence first, each saying why it is not in the
   answer (reported in ``agent_output.json``'s ``alternatives`` and in report.md, never scored).
 
-Within a cause the entity the evidence points at is chosen (:func:`_preference`): a change
-(chaos experiment, flag flip, spec edit, scale to zero) before the failures it produces (a
-Deployment whose rollout makes its pod crash); a claimed root cause (or a running instance of
-one) before a mere candidate; a failing pod, or the running instance of a workload blamed from
-its symptoms alone, before that workload; then the higher confidence.
+Within a cause the entity the evidence points at is chosen (:func:`_form`, then a claimed root
+cause before a mere candidate, then the higher confidence): a mechanism of its own (chaos, a
+flag flip, a scale to zero, a traffic surge) first; a rollout before the failures it produces (a
+Deployment whose new spec makes its pod crash); the workload that owns a failing pod before the
+pod; the running instance of a workload blamed from its symptoms alone before that workload.
+This order follows the ground truths of the tuning seeds, where an ITBench-AA answer may name
+only one of them.
 A cause beyond the first enters the answer only when one of its claimed root causes has
 confidence at least :data:`SECOND_CAUSE_CONFIDENCE`, or :data:`TIED` times the first cause's (a
 second independent fault, each with its own evidence); otherwise its entities are alternatives.
@@ -27,6 +29,9 @@ Example:
     >>> answer, alternatives = minimal_causes([pod, dep, other])
     >>> [c.entity for c in answer], [(c.entity, c.why_not) for c in alternatives][:1]
     (['d/Deployment/cart'], [('d/Pod/cart-7d9f8c6b5-x2x9q', 'same cause as d/Deployment/cart')])
+    >>> [c.entity for c in minimal_causes([Cause("d/Pod/cart-7d9f8c6b5-x2x9q", "oomkilled", 0.8, claimed=True),
+    ...                                    Cause("d/Service/cart", "port_mismatch", 0.7, claimed=True)])[0]]
+    ['d/Service/cart']
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .llm.reasoning import CHANGE_SIGNALS, service_of
+from .llm.reasoning import CHANGE_SIGNALS, FAILURE_SIGNALS, PLAIN_CHANGES, service_of
 
 __all__ = ["Cause", "SECOND_CAUSE_CONFIDENCE", "TIED", "MAX_ALTERNATIVES", "component", "minimal_causes"]
 
@@ -88,9 +93,34 @@ def component(entity: str) -> str:
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
 
+#: states that follow from a failure elsewhere in the component (its pods crash: no endpoints)
+CONSEQUENCES = frozenset(FAILURE_SIGNALS | {"no_endpoints"})
+
+
+def _form(c: Cause) -> int:
+    """How directly the evidence points at ``c`` within its cause (lower: more directly).
+
+    0 a mechanism of its own that is not a plain edit nor a pod's state (chaos, flag flip, scale
+    to zero, port mismatch, traffic surge); 1 a plain edit (a rollout: ``spec_changed``), which
+    comes before the failures it produces; 2 a workload named as the owner of a failing pod (the
+    pods' template is what an operator fixes); 3 a failing pod; 4 the running instance of a
+    workload blamed from symptoms; 5 a component blamed from its symptoms alone.  A pod's state, and
+a Service's lost endpoints, count as failures (3)."""
+    kind = c.entity.split("/")[1] if c.entity.count("/") == 2 else ""
+    signals = {s.strip() for s in c.mechanism.split("+") if s.strip()}
+    if c.instance_of:
+        return 4
+    if kind in WORKLOAD_KINDS and (not signals or c.mechanism.startswith("owner of")):
+        return 2
+    if c.symptom_only:
+        return 5
+    if signals and signals <= PLAIN_CHANGES:
+        return 1
+    return 3 if kind == "Pod" or signals <= CONSEQUENCES else 0
+
+
 def _preference(c: Cause) -> tuple[Any, ...]:
-    workload_blamed = c.symptom_only and not c.instance_of and c.entity.split("/")[1:2] in [[k] for k in WORKLOAD_KINDS]
-    return (not c.is_change, not (c.claimed or c.instance_of), workload_blamed, c.symptom_only, -c.confidence, c.entity)
+    return (_form(c), not (c.claimed or c.instance_of), -c.confidence, c.entity)
 
 
 def minimal_causes(causes: Sequence[Cause], component_of: Callable[[str], str] = component

@@ -16,14 +16,16 @@ from sre_agent.runner import run_triage
 NS = "otel-demo"
 
 
-def test_pod_owner_and_siblings_are_one_cause_the_pod_with_the_evidence_is_named():
+def test_pod_owner_and_siblings_are_one_cause_the_owner_is_named():
+    """A failing pod, the Deployment that owns it, a sibling: one cause.  Its template is what an
+    operator fixes, and what the tuning seeds' ground truths name (our 502-504, 512, 513)."""
     pod = Cause(f"{NS}/Pod/cart-7d9f8c6b5-x2x9q", "crashloop+container_waiting", 0.8, claimed=True, verified=True)
     owner = Cause(f"{NS}/Deployment/cart", "owner of otel-demo/Pod/cart-7d9f8c6b5-x2x9q", 0.76, claimed=True, verified=True)
     sibling = Cause(f"{NS}/Pod/cart-7d9f8c6b5-k4m2z", "runs cart (crashloop)", 0.7, instance_of=f"{NS}/Deployment/cart")
-    answer, alternatives = minimal_causes([owner, sibling, pod])
-    assert [c.entity for c in answer] == [pod.entity]
-    assert [c.entity for c in alternatives] == [owner.entity, sibling.entity]      # ranked by confidence
-    assert all(c.why_not == f"same cause as {pod.entity}" for c in alternatives)
+    answer, alternatives = minimal_causes([pod, sibling, owner])
+    assert [c.entity for c in answer] == [owner.entity]
+    assert [c.entity for c in alternatives] == [pod.entity, sibling.entity]      # ranked by confidence
+    assert all(c.why_not == f"same cause as {owner.entity}" for c in alternatives)
 
 
 def test_a_change_is_named_before_the_failures_it_produces():
