@@ -38,7 +38,7 @@ import yaml
 
 from sre_agent.confidence import FEATURES, CalibrationMap
 
-from .calibration import Point, confidence_summary, expected_calibration_error, reliability_png, run_points
+from .calibration import Point, confidence_summary, reliability_png, run_points
 
 __all__ = ["fit", "collect", "main"]
 
@@ -111,14 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "right": int(sum(p.correct for p in points)), "c": args.c}
     cmap = fit(points, c=args.c, isotonic=not args.no_isotonic, meta=meta)
     summary = _figures("fit set (in-sample)", points, cmap)
-    all_conf = [cmap.apply(p.features) for p in points]
-    meta["fit_ece_top"] = round(summary["ece"], 4)
-    meta["fit_ece_all_points"] = round(expected_calibration_error(all_conf, [p.correct for p in points]), 4)
+    meta["fit_ece_top_in_sample"] = round(summary["ece"], 4)  # optimistic: the points it was fitted on
     args.out.write_text("# fitted by python -m sre_agent.eval.calibrate; applied by sre_agent/confidence.py (numpy only)\n"
                         + yaml.safe_dump(cmap.to_dict(), sort_keys=False, width=120, default_flow_style=None), encoding="utf-8")
     print(f"calibrate: wrote {args.out}", file=sys.stderr)
     if args.png:
-        again = [Point(c, p.correct, p.in_answer, p.rank, p.features, p.run) for c, p in zip(all_conf, points)]
+        again = [Point(cmap.apply(p.features), p.correct, p.in_answer, p.rank, p.features, p.run) for p in points]
         print(f"calibrate: wrote {reliability_png(again, args.png, 'fit set')}", file=sys.stderr)
     return 0
 
