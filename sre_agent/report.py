@@ -118,9 +118,10 @@ def answer_causes(orch: Any) -> tuple[list[Cause], list[Cause], list[Any], bool]
     for h in roots:  # a component blamed from its symptoms alone, or rolled out: its running instances
         if (h.mechanism == SYMPTOM_BLAME or h.mechanism.split("+")[0] == "spec_changed") \
                 and h.entity.split("/")[1:2] in (["Deployment"], ["StatefulSet"]):
-            for pod in instances(orch.analyzer, h.entity):
+            for pod in instances(orch.analyzer, h.entity):  # verified as its workload is
                 add(pod, f"runs {h.entity.split('/')[-1]} ({h.mechanism})", min(1.0, h.score) * 0.95, False,
-                    f"runs {h.entity.split('/')[-1]} ({h.mechanism})", list(h.evidence), False, instance_of=h.entity)
+                    f"runs {h.entity.split('/')[-1]} ({h.mechanism})", list(h.evidence),
+                    verified and getattr(h, "status", "") == "confirmed", instance_of=h.entity)
     for h in sorted(open_hyps, key=lambda h: (-h.score, h.entity)):
         add(h.entity, h.mechanism, h.score, False, f"{h.mechanism}: {h.reason}".strip(": "), list(h.evidence),
             h.status == "confirmed")
