@@ -42,7 +42,7 @@ from typing import Any
 
 from .llm.reasoning import CHANGE_SIGNALS, FAILURE_SIGNALS, PLAIN_CHANGES, service_of
 
-__all__ = ["Cause", "SECOND_CAUSE_CONFIDENCE", "TIED", "MAX_ALTERNATIVES", "component", "minimal_causes"]
+__all__ = ["Cause", "SECOND_CAUSE_CONFIDENCE", "TIED", "MAX_ALTERNATIVES", "component", "minimal_causes", "share_evidence"]
 
 #: a second independent cause enters the answer only with at least this calibrated confidence
 SECOND_CAUSE_CONFIDENCE = 0.5
@@ -121,6 +121,38 @@ a Service's lost endpoints, count as failures (3)."""
 
 def _preference(c: Cause) -> tuple[Any, ...]:
     return (_form(c), not (c.claimed or c.instance_of), -c.confidence, c.entity)
+
+
+#: features an owner takes from its failing pod (the evidence is the pod's) ...
+EVIDENCE_FEATURES = ("score", "margin", "sources", "before_alerts")
+#: ... and a workload's running instance from the workload (the verdict is the workload's)
+VERDICT_FEATURES = ("confirmed", "claimed", "checks_passed", "checks_cited", "alerts_explained")
+
+
+def share_evidence(causes: Sequence[Cause], component_of: Callable[[str], str] = component) -> None:
+    """Let entities that stand for one another carry the same evidence features, in place: the
+    workload named as the owner of a failing pod takes the pod's evidence features (the higher
+    of each), and a workload's running instance takes the workload's verdict features.
+
+    >>> pod = Cause("d/Pod/cart-7d9f8c6b5-x2x9q", "crashloop", 0.0, claimed=True, features={"score": 0.7, "sources": 0.5})
+    >>> owner = Cause("d/Deployment/cart", "", 0.0, claimed=True, features={"score": 0.0, "sources": 0.25, "confirmed": 1.0})
+    >>> share_evidence([pod, owner]); owner.features["score"], owner.features["sources"], owner.features["confirmed"]
+    (0.7, 0.5, 1.0)
+    """
+    by_entity = {c.entity: c for c in causes}
+    for c in causes:
+        if _form(c) == 2:
+            pods = [p for p in causes if p.claimed and p.entity.split("/")[1:2] == ["Pod"]
+                    and component_of(p.entity) == component_of(c.entity)]
+            if pods:
+                donor = max(pods, key=lambda p: p.features.get("score", 0.0))
+                for k in EVIDENCE_FEATURES:
+                    if k in donor.features:
+                        c.features[k] = max(c.features.get(k, 0.0), donor.features[k])
+        elif c.instance_of in by_entity:
+            for k in VERDICT_FEATURES:
+                if k in by_entity[c.instance_of].features:
+                    c.features[k] = by_entity[c.instance_of].features[k]
 
 
 def minimal_causes(causes: Sequence[Cause], component_of: Callable[[str], str] = component

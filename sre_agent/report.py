@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .answer import Cause, component, minimal_causes
+from .answer import Cause, component, minimal_causes, share_evidence
 from .candidates import MAX_UNVERIFIED_CONFIDENCE, unverified_candidates
 from .confidence import features, load_calibration
 from .config import RunConfig
@@ -105,10 +105,8 @@ def answer_causes(orch: Any) -> tuple[list[Cause], list[Cause], list[Any], bool]
         if any(c.entity == entity for c in pool):
             return
         feats = features(state, entity, mechanism, score, claimed=claimed, verifications=verifications, competing=competing)
-        conf = cmap.apply(feats)
-        pool.append(Cause(entity, mechanism, conf if verified else min(conf, MAX_UNVERIFIED_CONFIDENCE), claimed=claimed,
-                          verified=ok, reasoning=reasoning, evidence=_evidence_lines(orch, entity, evidence),
-                          features=feats, instance_of=instance_of))
+        pool.append(Cause(entity, mechanism, 0.0, claimed=claimed, verified=ok, reasoning=reasoning,
+                          evidence=_evidence_lines(orch, entity, evidence), features=feats, instance_of=instance_of))
 
     for h in roots:
         hyp = state.hypothesis_for(h.entity)
@@ -125,7 +123,11 @@ def answer_causes(orch: Any) -> tuple[list[Cause], list[Cause], list[Any], bool]
     for h in sorted(open_hyps, key=lambda h: (-h.score, h.entity)):
         add(h.entity, h.mechanism, h.score, False, f"{h.mechanism}: {h.reason}".strip(": "), list(h.evidence),
             h.status == "confirmed")
-    answer, alternatives = minimal_causes(pool, _component_of(getattr(orch, "analyzer", None)))
+    component_of = _component_of(getattr(orch, "analyzer", None))
+    share_evidence(pool, component_of)  # an owner carries its failing pod's evidence, an instance its workload's verdict
+    for c in pool:
+        c.confidence = cmap.apply(c.features) if verified else min(cmap.apply(c.features), MAX_UNVERIFIED_CONFIDENCE)
+    answer, alternatives = minimal_causes(pool, component_of)
     return answer, alternatives, roots, verified
 
 
