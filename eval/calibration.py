@@ -139,8 +139,8 @@ def reliability_png(points: Sequence[Point], path: Path | str, title: str = "top
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
     xs = [(b + 0.5) / 10 for b, (n, _, _) in enumerate(bins) if n]
-    ax.bar(xs, [acc for n, _, acc in bins if n], width=0.09, alpha=0.6, label="share right")
-    ax.plot([conf for n, conf, _ in bins if n], [acc for n, _, acc in bins if n], "o-", color="black", label="mean confidence")
+    ax.bar(xs, [acc for n, _, acc in bins if n], width=0.09, alpha=0.6, label="share right per bin (n above)")
+    ax.plot([conf for n, conf, _ in bins if n], [acc for n, _, acc in bins if n], "o-", color="black", label="bin: mean confidence vs share right")
     for x, (n, _, acc) in zip(xs, [b for b in bins if b[0]]):
         ax.annotate(str(n), (x, acc), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=7)
     ece = expected_calibration_error([p.confidence for p in top], [p.correct for p in top])
