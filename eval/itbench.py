@@ -26,6 +26,10 @@ be laid beside a published one line by line.  What each metric means here:
     Only with an LLM judge (:mod:`sre_agent.eval.judge`): mean reasoning score of the correctly
     identified root causes (1, 0.5 or 0 each; 0 when none is correct).
 
+``itbench_aa``
+    Not one of the evaluator's metrics: ITBench-AA's task score (:mod:`sre_agent.eval.aa`),
+    0 when a root cause is missing, else root-cause classes / predictions; printed beside them.
+
 Statistics follow the evaluator's aggregator: per incident, each metric's ``mean``, ``stderr``
 (population std / sqrt(n)) and ``n`` over trials; overall, the macro mean over incidents,
 ``stderr`` = the standard error of those means (``scipy.stats.sem``) and ``n_incidents``.  We add
@@ -260,7 +264,7 @@ def raw_results(runs: Sequence[Any]) -> list[dict[str, Any]]:
 TABLE_METRICS = ("root_cause_entity_precision", "root_cause_entity_recall", "root_cause_entity_f1",
                  *(f"root_cause_entity_k@{k}_recall" for k in K_VALUES),
                  "root_cause_entity_k_precision", "root_cause_entity_k_recall", "root_cause_entity_k_f1",
-                 "root_cause_reasoning", "propagation_chain")
+                 "root_cause_reasoning", "propagation_chain", "itbench_aa")
 
 
 def print_statistics(stats: Mapping[str, Any], console: Any = None) -> None:

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .aa import aa_score
 from .itbench import trial_scores
 from .scoring import load_ground_truth, score
 
@@ -49,7 +50,7 @@ __all__ = [
 GROUND_TRUTH_NAMES = ("ground_truth.yaml", "ground_truth.yml", "ground_truth.json")
 
 #: Score fields summarised over scenarios.
-METRICS = ("recall", "precision", "f1", "recall_at_1", "propagation_recall", "propagation_precision")
+METRICS = ("recall", "precision", "f1", "recall_at_1", "propagation_recall", "propagation_precision", "itbench_aa")
 
 _ALERT_DUMP = re.compile(r"^alerts_(at|in_alerting_state)_.*\.json$")
 _SKIP_DIRS = {"metrics", "alerts", ".git", "__pycache__", "node_modules"}
@@ -261,7 +262,10 @@ def _run_one(task: _Task) -> RunResult:
                 s = score(_EMPTY_ANSWER, gt, scenario=task.scenario)
             result.score = s.model_dump()
             result.score.update({f"recall_at_{k}": s.recall_at(k) for k in (1, 3, 5)})
+            result.score["itbench_aa"] = aa_score(s)  # complete-or-0, then precision (eval/aa.py)
             result.itbench = trial_scores(s, answer, gt, reasoning=_judge(task.config_args, s, answer, gt))
+            if result.score["itbench_aa"] is not None:
+                result.itbench["itbench_aa"] = result.score["itbench_aa"]
             result.scored = True
             (task.output_dir / "score.json").write_text(json.dumps(result.score, indent=2, sort_keys=True) + "\n",
                                                         encoding="utf-8")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .candidates import unverified_candidates
+from .answer import Cause, component, minimal_causes, share_evidence
+from .candidates import MAX_UNVERIFIED_CONFIDENCE, unverified_candidates
+from .confidence import features, load_calibration
 from .config import RunConfig
 
 NEXT_STEPS = {
@@ -63,6 +65,12 @@ def reported_roots(orch: Any) -> tuple[list[Any], bool]:
     return unverified_candidates(orch.state), False
 
 
+#: report.md's line on what a confidence means (sre_agent/confidence.py)
+CONFIDENCE_MEANS = ("*Confidence is a calibrated probability: of the root causes reported with confidence c on "
+                    "simulated tuning incidents, about a share c were true root causes; an unverified one never "
+                    f"shows more than {MAX_UNVERIFIED_CONFIDENCE}.*")
+
+
 #: the reasoner's mechanism for a component blamed from its symptoms (no mechanism of its own seen)
 SYMPTOM_BLAME = "deepest anomalous component"
 #: a workload with more pods than this is not reported pod by pod
@@ -80,25 +88,77 @@ def instances(analyzer: Any, workload: str) -> list[str]:
     return pods if 0 < len(pods) <= MAX_INSTANCES else []
 
 
-def build_agent_output(orch: Any) -> dict[str, Any]:
+def _entity(c: Cause, contributing: bool) -> dict[str, Any]:
+    out = {"id": c.entity, "confidence": round(c.confidence, 3), "verified": c.verified, "reasoning": c.reasoning,
+           "evidence": c.evidence, "confidence_features": {k: round(v, 4) for k, v in c.features.items()}}
+    if contributing:
+        out["contributing_factor"] = True
+    else:
+        out["why_not"] = c.why_not
+    if c.instance_of:
+        out["instance_of"] = c.instance_of
+    return out
+
+
+def answer_causes(orch: Any) -> tuple[list[Cause], list[Cause], list[Any], bool]:
+    """``(answer, alternatives, roots, verified)``: every entity the run could report, with its
+    calibrated confidence (:mod:`sre_agent.confidence`), cut to one per independent cause
+    (:mod:`sre_agent.answer`); ``roots`` and ``verified`` as :func:`reported_roots` gives them."""
     state = orch.state
     roots, verified = reported_roots(orch)
-    entities = []
+    trace = getattr(orch, "trace", None)
+    verifications = trace.of_type("verification") if trace is not None else []
+    open_hyps = [h for h in state.hypotheses if h.status != "rejected" and h.entity.count("/") == 2]
+    competing = [(h.entity, h.score) for h in open_hyps]
+    cmap = load_calibration()
+    pool: list[Cause] = []
+
+    def add(entity: str, mechanism: str, score: float, claimed: bool, reasoning: str, evidence: list[str],
+            ok: bool, instance_of: str = "") -> None:
+        if any(c.entity == entity for c in pool):
+            return
+        feats = features(state, entity, mechanism, score, claimed=claimed, verifications=verifications, competing=competing)
+        pool.append(Cause(entity, mechanism, 0.0, claimed=claimed, verified=ok, reasoning=reasoning,
+                          evidence=_evidence_lines(orch, entity, evidence), features=feats, instance_of=instance_of))
+
     for h in roots:
-        entities.append({"id": h.entity, "contributing_factor": True, "confidence": round(min(1.0, h.score), 3),
-                         "verified": verified and getattr(h, "status", "") == "confirmed",
-                         "reasoning": f"{h.mechanism}: {h.reason}".strip(": "),
-                         "evidence": _evidence_lines(orch, h.entity, h.evidence)})
-    for h in roots:  # a component blamed from its symptoms alone, or rolled out: name its running instance too
+        hyp = state.hypothesis_for(h.entity)
+        ok = verified and getattr(h, "status", "") == "confirmed"
+        add(h.entity, h.mechanism, hyp.score if hyp is not None else h.score, True,
+            f"{h.mechanism}: {h.reason}".strip(": "), list(h.evidence), ok)
+    for h in roots:  # a component blamed from its symptoms alone, or rolled out: its running instances
         if (h.mechanism == SYMPTOM_BLAME or h.mechanism.split("+")[0] == "spec_changed") \
                 and h.entity.split("/")[1:2] in (["Deployment"], ["StatefulSet"]):
-            for pod in instances(orch.analyzer, h.entity):
-                if all(x["id"] != pod for x in entities):
-                    entities.append({"id": pod, "contributing_factor": True, "instance_of": h.entity,
-                                     "confidence": round(min(1.0, h.score) * 0.95, 3),
-                                     "verified": entities[0]["verified"] if entities else False,
-                                     "reasoning": f"runs {h.entity.split('/')[-1]} ({h.mechanism})",
-                                     "evidence": _evidence_lines(orch, h.entity, h.evidence)})
+            for pod in instances(orch.analyzer, h.entity):  # verified as its workload is
+                add(pod, f"runs {h.entity.split('/')[-1]} ({h.mechanism})", min(1.0, h.score) * 0.95, False,
+                    f"runs {h.entity.split('/')[-1]} ({h.mechanism})", list(h.evidence),
+                    verified and getattr(h, "status", "") == "confirmed", instance_of=h.entity)
+    for h in sorted(open_hyps, key=lambda h: (-h.score, h.entity)):
+        add(h.entity, h.mechanism, h.score, False, f"{h.mechanism}: {h.reason}".strip(": "), list(h.evidence),
+            h.status == "confirmed")
+    component_of = _component_of(getattr(orch, "analyzer", None))
+    share_evidence(pool, component_of)  # an owner carries its failing pod's evidence, an instance its workload's verdict
+    for c in pool:
+        c.confidence = cmap.apply(c.features) if verified else min(cmap.apply(c.features), MAX_UNVERIFIED_CONFIDENCE)
+    answer, alternatives = minimal_causes(pool, component_of)
+    return answer, alternatives, roots, verified
+
+
+def _component_of(analyzer: Any) -> Any:
+    """An entity's component from the ownership chain the analyzer read (a pod's workload), else
+    from its name (:func:`sre_agent.answer.component`)."""
+    def of(entity: str) -> str:
+        service = analyzer.service_of(entity) if analyzer is not None and entity.count("/") == 2 else ""
+        return f"{entity.split('/')[0]}/{service}" if service else component(entity)
+    return of
+
+
+def build_agent_output(orch: Any) -> dict[str, Any]:
+    """The ITBench-Lite answer: one contributing entity per independent cause (with calibrated
+    confidence and its features), the chain's other entities, and the ranked ``alternatives``."""
+    state = orch.state
+    answer, alternatives, roots, verified = answer_causes(orch)
+    entities = [_entity(c, True) for c in answer]
     root_ids = {h.entity for h in roots} | {e["id"] for e in entities if e["contributing_factor"]}
     for e in state.propagation:
         for ent in (e.source, e.target):
@@ -112,6 +172,7 @@ def build_agent_output(orch: Any) -> dict[str, Any]:
         "propagations": propagations,
         "alerts_explained": [{"alert": a.name, "key": a.key, "explanation": a.explanation, "explained": bool(a.explained),
                               "ruled_out": bool(a.ruled_out)} for a in state.alerts],
+        "alternatives": [_entity(c, False) for c in alternatives],
         "incomplete": state.incomplete or not verified,
         "incomplete_reason": state.incomplete_reason,
         "missing_sources": state.missing_sources,
@@ -144,6 +205,12 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
     if state.disputes:  # the verifier and the gate's code disagreed and no tool call settled it
         lines += ["", "## Disputed verdicts (not confirmed)", ""]
         lines += [f"- {d.entity} — {d.plain()}" for d in state.disputes]
+    if roots:
+        lines += ["", CONFIDENCE_MEANS]
+    if out.get("alternatives"):
+        lines += ["", "## Alternatives (not in the answer)", ""]
+        lines += [f"{i}. {a['id']} (confidence {a['confidence']:.2f}): {a['why_not']} — {a['reasoning']}"
+                  for i, a in enumerate(out["alternatives"], 1)]
     lines += ["", "## Propagation chain", ""]
     if out["propagations"]:
         for p in out["propagations"]:

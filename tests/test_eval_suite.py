@@ -93,6 +93,8 @@ def test_run_suite_scores_reports_failures_and_is_sorted(tmp_path):
     # scenarios 2, 4 right, 3 and bad wrong -> mean recall 0.5 over 4 scored scenarios
     assert res.summary["recall"].mean == 0.5 and res.summary["recall"].n == 4
     assert res.summary["propagation_recall"].mean == 0.75
+    assert res.summary["itbench_aa"].mean == 0.5          # one entity each: 1 where right, 0 where wrong
+    assert by[("Scenario-2", 0)].itbench["itbench_aa"] == 1.0 and by[("Scenario-3", 0)].itbench["itbench_aa"] == 0.0
     assert len(res.failures) == 2
     out = tmp_path / "suite.json"
     res.write_json(out)

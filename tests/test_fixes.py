@@ -152,8 +152,8 @@ def test_verification_gate_keeps_an_unchecked_symptom_out_at_the_exit(tmp_path_f
     scen34 = simulated(tmp_path_factory.mktemp("scen34"), "Scenario-34")
     res_on, on = _run(scen34, tmp_path, {"3.2": 1.0}, ["all=off", "verification_gate=on"], name="on")
     res_off, off = _run(scen34, tmp_path, {"3.2": 1.0}, ["all=off"], name="off")
-    # claims only: a blamed workload's running pod is named with it (instance_of), not claimed on its own
-    blamed_off = {e["id"] for e in res_off.agent_output["entities"] if e["contributing_factor"] and not e.get("instance_of")}
+    # claims only: a blamed workload may be named by its running pod (instance_of), not claimed on its own
+    blamed_off = {e.get("instance_of") or e["id"] for e in res_off.agent_output["entities"] if e["contributing_factor"]}
     rejected = {e["entity"] for e in on if e["type"] == "verification" and e["by"] == "gate" and e["verdict"] == "rejected"}
     assert blamed_off and blamed_off <= rejected and _fix_events(on, "verification_gate")
     assert not {e["id"] for e in res_on.agent_output["entities"] if e["contributing_factor"]} & rejected

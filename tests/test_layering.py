@@ -32,7 +32,7 @@ def _imports(path: Path) -> set[str]:
 #: the reasoner: everything a triage runs (the harness — eval, ablation, commands — may simulate)
 REASONER_PACKAGES = ("agents", "alerts", "analysis", "analyzers", "backends", "fixes", "llm", "mast", "snapshot", "team")
 REASONER_MODULES = ("config.py", "errors.py", "models.py", "prompts_loader.py", "report.py", "runner.py", "state.py",
-                    "trace.py", "telemetry.py")
+                    "trace.py", "telemetry.py", "answer.py", "confidence.py")
 
 
 def _reasoner_files() -> list[Path]:

@@ -28,7 +28,7 @@ def fix_modes() -> dict[str, frozenset[str]]:
     from ..config import FixesConfig
     from ..fixes import build_fixes
 
-    return {name: frozenset(f.mast) for name, f in build_fixes(FixesConfig()).items()}
+    return {f.name: frozenset(f.mast) for f in build_fixes(FixesConfig())}
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,7 +1,9 @@
 """``python -m sre_agent eval``: triage every scenario of a folder (× seeds) and score it.
 
 Prints a per-run table, the mean recall / precision / F1 (95 % bootstrap interval) and
-ITBench-Evaluations' metrics (mean ± stderr, pass@1) on stdout, a progress bar on stderr.
+ITBench-Evaluations' metrics (mean ± stderr, pass@1) with the ITBench-AA score beside them, and
+how well the top root cause's confidence is calibrated (expected calibration error, with a
+reliability diagram written to ``<out>/reliability.png``) on stdout, a progress bar on stderr.
 ``--json FILE`` writes every run, score and the summary; with ``--format itbench`` it writes
 ITBench-Evaluations' ``evaluation_results.json`` shape instead (without ``--json``, into
 ``<out>/evaluation_results.json``).  ``--judge llm --judge-model PROFILE`` adds the
@@ -93,6 +95,13 @@ def run(args: argparse.Namespace) -> int:
     raw = raw_results(result.runs)
     if raw:
         print_statistics(statistics(raw))
+    from ..eval.calibration import confidence_summary, print_confidence, reliability_png, run_points
+
+    points = run_points(result.runs)
+    calibration = confidence_summary(points) if points else None
+    if calibration:
+        print_confidence(calibration)
+        print(f"sre-agent eval: wrote {reliability_png(points, out / 'reliability.png')}", file=sys.stderr)
     if args.format == "itbench":
         path = args.json or out / "evaluation_results.json"
         write_results(path, raw, {"outputs_path": str(out), "scenarios": str(args.scenarios), "k": 3,
@@ -101,7 +110,10 @@ def run(args: argparse.Namespace) -> int:
                                   "matcher": "sre-agent deterministic (see sre_agent/eval/itbench.py)"})
         print(f"sre-agent eval: wrote {path}", file=sys.stderr)
     elif args.json:
-        result.write_json(args.json)
+        import json
+
+        args.json.write_text(json.dumps(result.to_dict() | {"confidence": calibration}, indent=2, sort_keys=True,
+                                        default=str) + "\n", encoding="utf-8")
         print(f"sre-agent eval: wrote {args.json}", file=sys.stderr)
     print(f"sre-agent eval: runs in {out}", file=sys.stderr)
     return 0
