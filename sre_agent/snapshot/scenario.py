@@ -30,7 +30,6 @@ Example::
 
 from __future__ import annotations
 
-import bisect
 import json
 import threading
 from collections.abc import Callable
@@ -41,10 +40,11 @@ from ..errors import InputError
 from ..models import Alert, K8sEvent, K8sObject, LogRecord, MetricSeries, SourceProblem, Span
 from .k8s import event_identity, parse_event, parse_objects
 from .layout import SOURCE_FILES, AlertDump, alert_dumps, metric_files, source_path
-from .logs import LOG_OPTIONAL, LOG_REQUIRED, logs_from_rows
+from .columns import read_columnar
+from .logs import LOG_DICTIONARY, LOG_OPTIONAL, LOG_REQUIRED, LogTable
 from .metrics import normalise_matchers, read_metric_file, series_matches
 from .timefmt import parse_timestamp
-from .traces import SPAN_OPTIONAL, SPAN_REQUIRED, spans_from_rows
+from .traces import SPAN_DICTIONARY, SPAN_OPTIONAL, SPAN_REQUIRED, SpanTable
 from .tsv import TsvResult, read_columns
 
 __all__ = ["SnapshotBackend"]
@@ -116,6 +116,15 @@ class SnapshotBackend:
         if result.problems:
             self._note(path, "; ".join(result.problems), result.skipped)
         return result
+
+    def _read_columnar(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...],
+                       dictionary: tuple[str, ...], build: Callable[[Any], T]) -> T:
+        """Stream the columns of ``path`` into ``build`` (see :func:`~sre_agent.snapshot.columns.read_columnar`)."""
+        self.files_read.append(self._rel(path))
+        result, value = read_columnar(path, required, optional, build, dictionary=dictionary)
+        if result.problems:
+            self._note(path, "; ".join(result.problems), result.skipped)
+        return value
 
     def _source(self, source: str) -> Path:
         return source_path(self.folder, source)
@@ -223,55 +232,87 @@ class SnapshotBackend:
         return [e for e in events if e.involved_namespace == namespace]
 
     # -- logs -------------------------------------------------------------------------------
-    def _logs(self) -> tuple[list[LogRecord], list[float]]:
-        return self._cached("logs", self._load_logs, lambda: ([], []), "logs")
+    def _logs(self) -> LogTable | None:
+        return self._cached("logs", self._load_logs, lambda: None, "logs")
 
-    def _load_logs(self) -> tuple[list[LogRecord], list[float]]:
+    def _load_logs(self) -> LogTable:
         path = self._source("logs")
-        result = self._read(path, LOG_REQUIRED, LOG_OPTIONAL)
-        records, bad = logs_from_rows(result.rows)
-        result.rows = []
+        table, bad = self._read_columnar(path, LOG_REQUIRED, LOG_OPTIONAL, LOG_DICTIONARY, LogTable.from_table)
         if bad:
             self._note(path, f"{bad} row(s) without a readable Timestamp skipped", bad)
-        return records, [r.time for r in records]
+        return table
 
     def logs(self, service: str | None = None, pod: str | None = None,
              since: float | None = None, until: float | None = None) -> list[LogRecord]:
         """Log records, oldest first, filtered by service and/or pod and time window."""
-        records, times = self._logs()
-        lo = bisect.bisect_left(times, since) if since is not None else 0
-        hi = bisect.bisect_right(times, until) if until is not None else len(times)
-        return [r for r in records[lo:hi]
-                if (service is None or r.service == service) and (pod is None or r.pod == pod)]
+        table = self._logs()
+        if table is None:
+            return []
+        return table.rows(table.select(service, pod, since, until))
+
+    def _log_times(self) -> Any:
+        table = self._logs()
+        return table.time if table is not None else ()
 
     # -- spans ------------------------------------------------------------------------------
-    def _spans(self) -> tuple[list[Span], list[float]]:
-        return self._cached("spans", self._load_spans, lambda: ([], []), "traces")
+    def _spans(self) -> SpanTable | None:
+        return self._cached("spans", self._load_spans, lambda: None, "traces")
 
-    def _load_spans(self) -> tuple[list[Span], list[float]]:
+    def _load_spans(self) -> SpanTable:
         path = self._source("traces")
-        result = self._read(path, SPAN_REQUIRED, SPAN_OPTIONAL)
-        spans, bad = spans_from_rows(result.rows)
-        result.rows = []
+        table, bad = self._read_columnar(path, SPAN_REQUIRED, SPAN_OPTIONAL, SPAN_DICTIONARY, SpanTable.from_table)
         if bad:
             self._note(path, f"{bad} row(s) without a readable Timestamp or Duration skipped", bad)
-        return spans, [s.start for s in spans]
+        return table
 
-    def _spans_by_service(self) -> dict[str, tuple[list[Span], list[float]]]:
-        def build() -> dict[str, tuple[list[Span], list[float]]]:
-            out: dict[str, list[Span]] = {}
-            for s in self._spans()[0]:
-                out.setdefault(s.service, []).append(s)
-            return {k: (v, [s.start for s in v]) for k, v in out.items()}
+    def _span_starts(self) -> Any:
+        table = self._spans()
+        return table.start if table is not None else ()
+
+    def _spans_by_service(self) -> dict[str, Any]:
+        def build() -> dict[str, Any]:
+            import numpy as np
+
+            table = self._spans()
+            if table is None:
+                return {}
+            values, codes = table.codes("service")
+            order = np.argsort(codes, kind="stable")  # row positions grouped by service, ascending within
+            bounds = np.searchsorted(codes[order], np.arange(len(values) + 1))
+            out: dict[str, list[Any]] = {}
+            for code, name in enumerate(values):
+                rows = order[bounds[code]:bounds[code + 1]]
+                if len(rows):
+                    out.setdefault(name, []).append(rows)
+            return {k: (v[0] if len(v) == 1 else np.sort(np.concatenate(v))) for k, v in out.items()}
         return self._cached("spans_by_service", build)
+
+    def span_table(self) -> SpanTable | None:
+        """The spans as columns (``None`` when the traces file is unusable): for analyses that
+        would otherwise ask :meth:`spans` for every row."""
+        return self._spans()
 
     def spans(self, service: str | None = None, since: float | None = None,
               until: float | None = None) -> list[Span]:
         """Spans ordered by start, filtered by emitting service and start-time window."""
-        spans, starts = self._spans() if service is None else self._spans_by_service().get(service, ([], []))
-        lo = bisect.bisect_left(starts, since) if since is not None else 0
-        hi = bisect.bisect_right(starts, until) if until is not None else len(starts)
-        return spans[lo:hi]
+        import numpy as np
+
+        table = self._spans()
+        if table is None:
+            return []
+        if service is None:
+            rows = None
+            starts = table.start
+        else:
+            rows = self._spans_by_service().get(service)
+            if rows is None:
+                return []
+            starts = table.start[rows]
+        lo = int(np.searchsorted(starts, since, side="left")) if since is not None else 0
+        hi = int(np.searchsorted(starts, until, side="right")) if until is not None else len(starts)
+        if hi <= lo:
+            return []
+        return table.rows(np.arange(lo, hi) if rows is None else rows[lo:hi])
 
     # -- metrics ----------------------------------------------------------------------------
     def _metric_index(self) -> dict[tuple[str, str], list[Path]]:
@@ -357,15 +398,15 @@ class SnapshotBackend:
 
     def _data_ends(self) -> list[float]:
         ends = [d[-1].observed for d in self._objects().values() if d]
-        starts = self._spans()[1]
-        if starts:
-            ends.append(starts[-1])
+        starts = self._span_starts()
+        if len(starts):
+            ends.append(float(starts[-1]))
         events = self._events()
         if events:
             ends.append(max(e.time for e in events))
-        times = self._logs()[1]
-        if times:
-            ends.append(times[-1])
+        times = self._log_times()
+        if len(times):
+            ends.append(float(times[-1]))
         return ends
 
     def window(self) -> tuple[float, float]:
@@ -380,17 +421,17 @@ class SnapshotBackend:
         if objects:
             firsts.append(min(d[0].observed for d in objects.values()))
             lasts.append(max(d[-1].observed for d in objects.values()))
-        starts = self._spans()[1]
-        if starts:
-            firsts.append(starts[0])
-            lasts.append(starts[-1])
+        starts = self._span_starts()
+        if len(starts):
+            firsts.append(float(starts[0]))
+            lasts.append(float(starts[-1]))
         if not firsts:
             events = self._events()
             if events:
                 firsts.append(min(e.first_time or e.time for e in events))
-            times = self._logs()[1]
-            if times:
-                firsts.append(times[0])
+            times = self._log_times()
+            if len(times):
+                firsts.append(float(times[0]))
         start = min(firsts) if firsts else now
         end = max(lasts)
         return (min(start, end), end)
