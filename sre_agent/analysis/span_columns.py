@@ -6,8 +6,8 @@ column view (the snapshot backend's ``span_table()``: ``start``, ``duration_ns``
 ``parent_span_id`` and coded columns ``service``, ``kind``, ``status``, ``SpanAttributes``) and
 returns the same :class:`~sre_agent.analysis.traces.TraceAnalysis` as ``analyse_spans`` over the
 same spans, with the same dict orders: counts and grouping run in numpy, span attributes are
-looked at once per distinct value, and only error spans become :class:`~sre_agent.models.Span`
-records.  A recording whose span ids repeat falls back to ``analyse_spans`` over every row
+looked at once per distinct value, and no span becomes a :class:`~sre_agent.models.Span` record
+(the error spans of the incident window are walked on their codes).  A recording whose span ids repeat falls back to ``analyse_spans`` over every row
 (``analyse_spans`` keeps the last span of an id; the column path assumes ids are unique).
 
 :func:`flag_span_rows` picks the rows :func:`~sre_agent.analysis.flags.evaluations_from_spans`
@@ -170,30 +170,34 @@ def analyse_span_columns(table: Any, onset: float) -> TraceAnalysis:
     async_pairs = _pairs(services, svc, parent, async_rows)
     sync_pairs = _pairs(services, svc, parent, sync_rows)
 
-    # error spans: few; the same loop as analyse_spans over their records
+    # error spans of the incident window: the same loop as analyse_spans, on their codes
     children_err = np.zeros(n, dtype=bool)
     children_err[parent[(parent >= 0) & err]] = True
-    err_rows = rows[err]
+    err_rows = rows[err & inc]
+    messages, message = table.codes("StatusMessage")
     origins: Counter = Counter()
     origin_peers: Counter = Counter()
     origin_messages: dict[str, Counter] = {}
     error_spans: Counter = Counter()
     first_error: dict[str, float] = {}
-    for r, s in zip(err_rows.tolist(), table.rows(err_rows)):
-        if s.start < onset:
-            continue
-        error_spans[s.service] += 1
-        if s.service not in first_error or s.start < first_error[s.service]:
-            first_error[s.service] = s.start
+    peers: dict[int, str] = {}
+    for r, t, service, k, a, m in zip(err_rows.tolist(), start[err_rows].tolist(),
+                                      [services[c] for c in svc[err_rows].tolist()], kind[err_rows].tolist(),
+                                      attr[err_rows].tolist(), message[err_rows].tolist()):
+        error_spans[service] += 1
+        if service not in first_error or t < first_error[service]:
+            first_error[service] = t
         if children_err[r]:
             continue
-        if s.kind in _CLIENTISH and not has_child[r]:
-            peer = peer_of(s)
-            if peer and peer != s.service:
-                origin_peers[(s.service, peer)] += 1
-        origins[s.service] += 1
-        if s.status_message:
-            origin_messages.setdefault(s.service, Counter())[s.status_message[:160]] += 1
+        if kinds[k] in _CLIENTISH and not has_child[r]:
+            peer = peers.get(a)
+            if peer is None:
+                peer = peers[a] = peer_of_text(attrs[a])
+            if peer and peer != service:
+                origin_peers[(service, peer)] += 1
+        origins[service] += 1
+        if messages[m]:
+            origin_messages.setdefault(service, Counter())[messages[m][:160]] += 1
     return TraceAnalysis(
         onset=onset, baseline=baseline, incident=incident, edges=edges, baseline_edges=baseline_edges,
         origins=origins, origin_peers=origin_peers, origin_messages=origin_messages, error_spans=error_spans,

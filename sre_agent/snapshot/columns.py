@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from .tsv import MAX_BYTES, read_columns
 
-__all__ = ["TsvTable", "Coder", "read_table", "read_columnar", "pylist", "as_dictionary"]
+__all__ = ["TsvTable", "Coder", "read_table", "read_columnar", "release_memory", "pylist", "as_dictionary"]
 
 T = TypeVar("T")
 
@@ -212,6 +212,8 @@ def read_columnar(path: Path, required: Sequence[str], optional: Sequence[str], 
         value = build(renamed(reader))
     except (pa.ArrowException, OSError, ValueError) as exc:
         return fallback(f"{type(exc).__name__}: {str(exc)[:120]}")
+    finally:
+        release_memory()
     if bad:
         result.skipped = len(bad)
         first = next((n for n in bad if n is not None), None)
@@ -219,6 +221,29 @@ def read_columnar(path: Path, required: Sequence[str], optional: Sequence[str], 
         result.problems.append(
             f"{len(bad)} malformed row(s) skipped (field count differs from the {width}-column header{near})")
     return result, value
+
+
+def release_memory() -> None:
+    """Hand freed pages back to the system after a file is read: pyarrow's allocator and (on
+    glibc) the C heap keep the parsed text's pages otherwise, and this process's RSS with them,
+    while what is read next allocates elsewhere."""
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    global _TRIM
+    if _TRIM is None:
+        try:
+            _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc: nothing to trim
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None
 
 
 class Coder:

@@ -119,6 +119,7 @@ class LogTable:
 
         from .columns import Coder
         from .timefmt import parse_timestamp_column
+        from .traces import _reordered, _sorted_rows
 
         batches = table.to_batches() if isinstance(table, pa.Table) else table
         coders = {name: Coder() for name in LOG_DICTIONARY}
@@ -132,10 +133,11 @@ class LogTable:
                 col = batch.column(name)
                 parts[name].append(col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
         time = np.concatenate(parts["time"]) if parts["time"] else np.zeros(0)
-        rows = np.flatnonzero(~np.isnan(time))
-        order = rows[np.argsort(time[rows], kind="stable")]
+        kept = ~np.isnan(time)
+        skipped = int(len(time) - kept.sum())
+        order = _sorted_rows(time, kept)
         codes: dict[str, tuple[list, Any]] = {
-            name: (coder.values, np.concatenate(parts[name])[order] if parts[name] else np.zeros(0, np.int32))
+            name: (coder.values, _reordered(np.concatenate(parts[name]) if parts[name] else np.zeros(0, np.int32), order))
             for name, coder in coders.items()}
         res_values, res_idx = codes["ResourceAttributes"]
         services, svc_idx = codes.pop("ServiceName")
@@ -149,10 +151,8 @@ class LogTable:
         codes["pod"] = ([map_value(r, "k8s.pod.name") for r in res_values], res_idx)
         sev, sev_idx = codes.pop("SeverityNumber")
         codes["severity_number"] = ([parse_int(s) if s else 0 for s in sev], sev_idx)
-        take = pa.array(order, pa.int64())
-        plain = {name: (pa.concat_arrays(parts[name]).take(take) if parts[name] else pa.array([], pa.string()))
-                 for name in plain_names}
-        return cls(time[order], codes, plain), int(len(time) - len(order))
+        plain = {name: _reordered(pa.chunked_array(parts.pop(name), pa.string()), order) for name in plain_names}
+        return cls(_reordered(time, order), codes, plain), skipped
 
     def select(self, service: str | None = None, pod: str | None = None, since: float | None = None,
                until: float | None = None) -> Any:

@@ -157,9 +157,8 @@ class SpanTable:
         start, duration, dur_ok = joined("start", np.float64), joined("dur", np.int64), joined("ok", bool)
         keep = ~np.isnan(start) & dur_ok
         skipped = int(len(start) - keep.sum())
-        rows = np.flatnonzero(keep)
-        order = rows[np.argsort(start[rows], kind="stable")]
-        codes: dict[str, tuple[list[str], Any]] = {name: (coder.values, joined(name, np.int32)[order])
+        order = _sorted_rows(start, keep)
+        codes: dict[str, tuple[list[str], Any]] = {name: (coder.values, _reordered(joined(name, np.int32), order))
                                                    for name, coder in coders.items()}
         # normalised kind / status: map the distinct spellings, keep the codes
         kinds, kind_idx = codes.pop("SpanKind")
@@ -175,10 +174,8 @@ class SpanTable:
                 ev_attrs, ea_idx = codes["Events.Attributes"]
                 codes["Events.Name"] = (ev_names + [""], np.where(none, len(ev_names), ev_idx).astype(np.int32))
                 codes["Events.Attributes"] = (ev_attrs + [""], np.where(none, len(ev_attrs), ea_idx).astype(np.int32))
-        take = pa.array(order, pa.int64())
-        ids = [pa.concat_arrays(parts[name]).take(take) if parts[name] else pa.array([], pa.string())
-               for name in ("SpanId", "ParentSpanId")]
-        return cls(start[order], duration[order], ids[0], ids[1], codes), skipped
+        ids = [_reordered(pa.chunked_array(parts[name], pa.string()), order) for name in ("SpanId", "ParentSpanId")]
+        return cls(_reordered(start, order), _reordered(duration, order), ids[0], ids[1], codes), skipped
 
     def rows(self, index: Any = None) -> list[Span]:
         """:class:`Span` records of the given row positions (all rows by default), in that order."""
@@ -199,6 +196,29 @@ class SpanTable:
                         coded("service"), self.duration_ns[idx].tolist(), coded("status"), coded("StatusMessage"),
                         coded("SpanAttributes"), coded("ResourceAttributes"), coded("Events.Name"),
                         coded("Events.Attributes")))
+
+
+def _sorted_rows(time: Any, keep: Any) -> Any:
+    """Positions of the kept rows in time order (stable), or ``None`` when that is every row as
+    it stands (recordings are written in time order: no copy then)."""
+    import numpy as np
+
+    if keep.all() and (len(time) < 2 or bool((time[1:] >= time[:-1]).all())):
+        return None
+    rows = np.flatnonzero(keep)
+    return rows[np.argsort(time[rows], kind="stable")]
+
+
+def _reordered(values: Any, order: Any) -> Any:
+    """``values`` (numpy or pyarrow) at the positions ``order`` (``None``: as they are; pyarrow
+    chunks are joined into one array either way)."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        if order is None:
+            return values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+        return values.take(pa.array(order, pa.int64())).combine_chunks()
+    return values if order is None else values[order]
 
 
 def _services(service: tuple[list[str], Any], resource: tuple[list[str], Any]) -> tuple[list[str], Any]:
