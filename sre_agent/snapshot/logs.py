@@ -12,15 +12,13 @@ picked out with a regular expression, which is ~50x cheaper than ``ast.literal_e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from ..models import LogRecord, parse_map
-from .timefmt import parse_timestamp
 from .tsv import parse_int
 
-__all__ = ["LOG_REQUIRED", "LOG_OPTIONAL", "LOG_DICTIONARY", "LogTable", "map_value", "logs_from_rows"]
+__all__ = ["LOG_REQUIRED", "LOG_OPTIONAL", "LOG_DICTIONARY", "LogTable", "map_value"]
 
 LOG_REQUIRED = ("Timestamp", "Body")
 LOG_OPTIONAL = ("ServiceName", "SeverityText", "SeverityNumber", "TraceId", "SpanId",
@@ -49,32 +47,6 @@ def map_value(text: str, key: str) -> str:
     return "" if v is None else str(v)
 
 
-def logs_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[LogRecord], int]:
-    """Rows in ``LOG_REQUIRED + LOG_OPTIONAL`` order -> (records sorted by time, rows skipped)."""
-    out: list[LogRecord] = []
-    skipped = 0
-    for ts, body, service, sev_text, sev_num, trace_id, span_id, res, attrs in rows:
-        t = parse_timestamp(ts)
-        if t is None:
-            skipped += 1
-            continue
-        out.append(LogRecord(
-            time=t,
-            service=service or map_value(res, "service.name"),
-            body=body,
-            severity_text=sev_text,
-            severity_number=parse_int(sev_num) if sev_num else 0,
-            namespace=map_value(res, "k8s.namespace.name"),
-            pod=map_value(res, "k8s.pod.name"),
-            trace_id=trace_id,
-            span_id=span_id,
-            attributes_text=attrs,
-            resource_text=res,
-        ))
-    out.sort(key=lambda r: r.time)
-    return out, skipped
-
-
 #: Log columns with few distinct values: dictionary-encoded while parsing.
 LOG_DICTIONARY = ("ServiceName", "SeverityText", "SeverityNumber", "ResourceAttributes")
 
@@ -83,7 +55,7 @@ class LogTable:
     """Log records kept as columns, sorted by time (stable); :meth:`rows` builds
     :class:`~sre_agent.models.LogRecord` records only for the rows asked for.
 
-    Same rules as :func:`logs_from_rows`: a row without a readable Timestamp is skipped; the
+    A row without a readable Timestamp is skipped (and counted); the
     service falls back to the resource's ``service.name``; namespace and pod come from the resource.
 
     >>> import pyarrow as pa

@@ -13,16 +13,14 @@ is ``Server`` ... or ``SPAN_KIND_SERVER`` (normalised by :func:`normalise_kind`)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from ..models import Span
 from .logs import map_value
-from .timefmt import parse_timestamp
 from .tsv import parse_int
 
 __all__ = ["SPAN_REQUIRED", "SPAN_OPTIONAL", "SPAN_DICTIONARY", "SpanTable", "normalise_status", "normalise_kind",
-           "spans_from_rows"]
+]
 
 SPAN_REQUIRED = ("Timestamp", "SpanId")
 SPAN_OPTIONAL = ("TraceId", "ParentSpanId", "SpanName", "SpanKind", "ServiceName", "Duration",
@@ -53,40 +51,6 @@ def normalise_kind(text: str) -> str:
     return _KIND.get(t, text.strip())
 
 
-def spans_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[Span], int]:
-    """Rows in ``SPAN_REQUIRED + SPAN_OPTIONAL`` order -> (spans sorted by start, rows skipped).
-
-    A row without a readable start time or duration is skipped (and counted).
-    """
-    out: list[Span] = []
-    append = out.append
-    skipped = 0
-    status_cache: dict[str, str] = {}
-    kind_cache: dict[str, str] = {}
-    for ts, span_id, trace_id, parent, name, kind, service, dur, status, status_msg, attrs, res, ev_n, ev_a in rows:
-        t = parse_timestamp(ts)
-        if t is None:
-            skipped += 1
-            continue
-        if dur:
-            d = parse_int(dur, None)
-            if d is None:
-                skipped += 1
-                continue
-        else:
-            d = 0
-        st = status_cache.get(status)
-        if st is None:
-            st = status_cache[status] = normalise_status(status)
-        k = kind_cache.get(kind)
-        if k is None:
-            k = kind_cache[kind] = normalise_kind(kind)
-        append(Span(t, trace_id, span_id, parent, name, k, service or map_value(res, "service.name"),
-                    d, st, status_msg, attrs, res, *((ev_n, ev_a) if ev_n not in ("", "[]") else ("", ""))))
-    out.sort(key=lambda s: s.start)
-    return out, skipped
-
-
 #: Span columns with few distinct values: dictionary-encoded while parsing (shared strings).
 SPAN_DICTIONARY = ("TraceId", "SpanName", "SpanKind", "ServiceName", "StatusCode", "StatusMessage", "SpanAttributes",
                    "ResourceAttributes", "Events.Name", "Events.Attributes")
@@ -97,8 +61,10 @@ class SpanTable:
 
     :meth:`rows` builds :class:`~sre_agent.models.Span` records only for the rows asked for;
     ``codes(name)`` gives a dictionary column as (values, per-row indices) for vectorised work.
-    Built by :meth:`from_table` from the columns of :data:`SPAN_REQUIRED` + :data:`SPAN_OPTIONAL`
-    with the same normalisation and skipping rules as :func:`spans_from_rows`.
+    Built by :meth:`from_table` from the columns of :data:`SPAN_REQUIRED` + :data:`SPAN_OPTIONAL`:
+    a row without a readable start time or duration is skipped (and counted); status and kind
+    are normalised; an empty ServiceName falls back to the resource's ``service.name``; events
+    are kept only when ``Events.Name`` names some (``""`` and ``[]`` mean none).
 
     >>> import pyarrow as pa
     >>> cols = {c: [""] * 2 for c in SPAN_REQUIRED + SPAN_OPTIONAL}
