@@ -50,18 +50,27 @@ def _groups(keys: Any, rows: Any) -> list[tuple[int, Any]]:
 
 
 def _fixed_width(array: Any) -> Any:
-    """A string array whose values all have one length -> numpy ``S<n>`` (bytes compare), else ``None``."""
+    """A string array (or chunked array) whose values all have one length -> numpy ``S<n>``
+    (compares as bytes), else ``None``."""
     import numpy as np
+    import pyarrow as pa
 
-    n = len(array)
-    if n == 0 or array.null_count:
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    views = []
+    for chunk in chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        if chunk.null_count:
+            return None
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + n + 1]
+        width = int(offsets[1] - offsets[0])
+        if width == 0 or (views and views[0].dtype.itemsize != width) or not (np.diff(offsets) == width).all():
+            return None
+        views.append(np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].view(f"S{width}"))
+    if not views:
         return None
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
-    width = int(offsets[1] - offsets[0])
-    if width == 0 or int(offsets[-1] - offsets[0]) != width * n or not (np.diff(offsets) == width).all():
-        return None
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    return data.view(f"S{width}")
+    return views[0] if len(views) == 1 else np.concatenate(views)
 
 
 def _parent_rows(table: Any, has_parent: Any) -> Any:

@@ -198,6 +198,7 @@ def read_columnar(path: Path, required: Sequence[str], optional: Sequence[str], 
                 columns.append(col)
             yield pa.RecordBatch.from_arrays(columns, names=names)
 
+    release_memory()  # what earlier work freed: the reader's buffers below should reuse those pages
     try:
         reader = pa_csv.open_csv(
             pa.OSFile(str(path)),  # a plain file, not a memory map: mapped pages would count as our RSS

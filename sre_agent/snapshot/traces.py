@@ -81,7 +81,7 @@ class SpanTable:
                  codes: dict[str, tuple[list[str], Any]]) -> None:
         self.start = start                      # float64 epoch seconds, ascending
         self.duration_ns = duration_ns          # int64
-        self.span_id = span_id                  # pyarrow string arrays
+        self.span_id = span_id                  # pyarrow string (chunked) arrays
         self.parent_span_id = parent_span_id
         self._codes = codes                     # column -> (distinct values, int32 index per row)
 
@@ -176,15 +176,14 @@ def _sorted_rows(time: Any, keep: Any) -> Any:
 
 
 def _reordered(values: Any, order: Any) -> Any:
-    """``values`` (numpy or pyarrow) at the positions ``order`` (``None``: as they are; pyarrow
-    chunks are joined into one array either way)."""
+    """``values`` (numpy or pyarrow) at the positions ``order`` (``None``: as they are, no copy)."""
     import pyarrow as pa
 
-    if isinstance(values, pa.ChunkedArray):
-        if order is None:
-            return values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-        return values.take(pa.array(order, pa.int64())).combine_chunks()
-    return values if order is None else values[order]
+    if order is None:
+        return values
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.take(pa.array(order, pa.int64()))
+    return values[order]
 
 
 def _services(service: tuple[list[str], Any], resource: tuple[list[str], Any]) -> tuple[list[str], Any]:
