@@ -2,7 +2,8 @@
 
 ``compare_folder`` reads a scenario with the backend (column-wise, pyarrow) and with the reader
 before issue 26 (csv module, one record per row: ``snapshot_legacy``) and lists every difference in
-spans, logs, the trace analysis (at three onsets) and the flag evaluations, dict orders included.
+spans, logs, Kubernetes objects and events, the trace analysis (at three onsets) and the flag
+evaluations, dict orders included.
 Run as a script it checks every scenario folder under DIR, e.g. the 29 shipped ground truths
 simulated at full size::
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from snapshot_legacy import legacy_logs, legacy_spans  # noqa: E402
+from snapshot_legacy import legacy_events, legacy_logs, legacy_objects, legacy_spans  # noqa: E402
 from sre_agent.analysis.flags import evaluations_from_spans  # noqa: E402
 from sre_agent.analysis.span_columns import analyse_span_columns, flag_span_rows  # noqa: E402
 from sre_agent.analysis.traces import analyse_spans  # noqa: E402
@@ -52,6 +53,12 @@ def compare_folder(folder: Path) -> Report:
     for what, old, new in (("spans", old_spans, new_spans), ("logs", old_logs, new_logs)):
         if old != new:
             report.differences.append(f"{what}: {_first_difference(old, new)}")
+    old_objects = legacy_objects(folder)
+    new_objects = {key: backend.object_history(*key) for key in old_objects}
+    if old_objects != new_objects or len(backend.list_objects()) != len(old_objects):
+        report.differences.append("kubernetes objects")
+    if legacy_events(folder) != backend.events():
+        report.differences.append(f"events: {_first_difference(legacy_events(folder), backend.events())}")
     for service in sorted({r.service for r in old_logs})[:5]:
         if backend.logs(service=service) != [r for r in old_logs if r.service == service]:
             report.differences.append(f"logs(service={service!r})")

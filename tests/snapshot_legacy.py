@@ -1,12 +1,16 @@
-"""The snapshot backend's row-at-a-time span and log builders before issue 26 (csv-module rows ->
-one record per row), kept as the reference the column-wise reader is checked against."""
+"""The snapshot backend's row-at-a-time builders before issue 26 (csv-module rows, one record per
+row, the json module for Kubernetes bodies), kept as the reference the column-wise reader is
+checked against."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from sre_agent.models import LogRecord, Span
+from sre_agent.models import K8sEvent, K8sObject, LogRecord, Span
+from sre_agent.snapshot.k8s import event_identity, parse_event, parse_objects
 from sre_agent.snapshot.logs import LOG_OPTIONAL, LOG_REQUIRED, map_value
 from sre_agent.snapshot.timefmt import parse_timestamp
 from sre_agent.snapshot.traces import SPAN_OPTIONAL, SPAN_REQUIRED, normalise_kind, normalise_status
@@ -83,3 +87,51 @@ def legacy_spans(folder: Path) -> list[Span]:
 def legacy_logs(folder: Path) -> list[LogRecord]:
     """Every log record of a scenario folder as the old backend built them."""
     return logs_from_rows(read_columns(Path(folder) / "otel_logs_raw.tsv", LOG_REQUIRED, LOG_OPTIONAL).rows)[0]
+
+
+def legacy_objects(folder: Path) -> dict[tuple[str, str, str], list[K8sObject]]:
+    """(kind, namespace, name) -> dumps oldest first, as the old backend built them (json module)."""
+    rows = read_columns(Path(folder) / "k8s_objects_raw.tsv", ("Timestamp", "Body"), ("LogAttributes",)).rows
+    parsed: dict[str, Any] = {}
+    dumps: list[K8sObject] = []
+    for ts, body, attrs in rows:
+        t = parse_timestamp(ts)
+        if body not in parsed:
+            try:
+                parsed[body] = json.loads(body)
+            except (ValueError, RecursionError):
+                parsed[body] = None
+        data = parsed[body]
+        dumps.extend(parse_objects(data, t, attrs) if (t is not None and data is not None) else [])
+    dumps.sort(key=lambda o: o.observed)
+    history: dict[tuple[str, str, str], list[K8sObject]] = {}
+    for obj in dumps:
+        history.setdefault((obj.kind, obj.namespace, obj.name), []).append(obj)
+    return history
+
+
+def legacy_events(folder: Path) -> list[K8sEvent]:
+    """Events (one per Event object, its latest state) as the old backend built them."""
+    rows = read_columns(Path(folder) / "k8s_events_raw.tsv", ("Timestamp", "Body"), ()).rows
+    latest: dict[str, tuple[float, int, K8sEvent]] = {}
+    anonymous: list[K8sEvent] = []
+    for i, (ts, body) in enumerate(rows):
+        row_time = parse_timestamp(ts)
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            data = None
+        event = parse_event(data, row_time or 0.0) if isinstance(data, dict) else None
+        if event is None:
+            continue
+        ident = event_identity(data)
+        if not ident:
+            anonymous.append(event)
+            continue
+        key = (row_time or 0.0, i)
+        old = latest.get(ident)
+        if old is None or key >= old[:2]:
+            latest[ident] = (key[0], key[1], event)
+    events = [e for _t, _i, e in latest.values()] + anonymous
+    events.sort(key=lambda e: (e.time, e.involved_namespace, e.involved_name, e.reason))
+    return events

@@ -30,7 +30,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -38,14 +37,13 @@ from typing import Any, TypeVar
 
 from ..errors import InputError
 from ..models import Alert, K8sEvent, K8sObject, LogRecord, MetricSeries, SourceProblem, Span
-from .k8s import event_identity, parse_event, parse_objects
+from .k8s import event_identity, load_json, parse_event, parse_objects
 from .layout import SOURCE_FILES, AlertDump, alert_dumps, metric_files, source_path
-from .columns import read_columnar
+from .columns import pylist, read_columnar, read_table
 from .logs import LOG_DICTIONARY, LOG_OPTIONAL, LOG_REQUIRED, LogTable
 from .metrics import normalise_matchers, read_metric_file, series_matches
-from .timefmt import parse_timestamp
+from .timefmt import parse_timestamp_column
 from .traces import SPAN_DICTIONARY, SPAN_OPTIONAL, SPAN_REQUIRED, SpanTable
-from .tsv import TsvResult, read_columns
 
 __all__ = ["SnapshotBackend"]
 
@@ -110,12 +108,16 @@ class SnapshotBackend:
             skipped += old.rows_skipped
         self._problems[rel] = SourceProblem(rel, problem, skipped)
 
-    def _read(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> TsvResult:
+    def _read_text(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> list[list[Any]]:
+        """A small file's columns as Python lists: the first (Timestamp) as epoch floats (NaN when
+        unreadable), the others as strings."""
         self.files_read.append(self._rel(path))
-        result = read_columns(path, required, optional)
+        result = read_table(path, required, optional)
         if result.problems:
             self._note(path, "; ".join(result.problems), result.skipped)
-        return result
+        names = list(required) + list(optional)
+        table = result.table
+        return [parse_timestamp_column(table.column(names[0])).tolist()] + [pylist(table.column(n)) for n in names[1:]]
 
     def _read_columnar(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...],
                        dictionary: tuple[str, ...], build: Callable[[Any], T]) -> T:
@@ -135,24 +137,18 @@ class SnapshotBackend:
 
     def _load_objects(self) -> dict[tuple[str, str, str], list[K8sObject]]:
         path = self._source("objects")
-        result = self._read(path, ("Timestamp", "Body"), ("LogAttributes",))
+        times, bodies, attrs = self._read_text(path, ("Timestamp", "Body"), ("LogAttributes",))
         parsed: dict[str, Any] = {}  # identical bodies (unchanged objects across dumps) share one dict
         dumps: list[K8sObject] = []
         bad = 0
-        for ts, body, attrs in result.rows:
-            t = parse_timestamp(ts)
+        for t, body, attr in zip(times, bodies, attrs):
             data = parsed.get(body, _MISSING)
             if data is _MISSING:
-                try:
-                    data = json.loads(body)
-                except (ValueError, RecursionError):
-                    data = None
-                parsed[body] = data
-            objs = parse_objects(data, t, attrs) if (t is not None and data is not None) else []
+                data = parsed[body] = load_json(body)
+            objs = parse_objects(data, t, attr) if (t == t and data is not None) else []  # t != t: NaN, unreadable
             if not objs:
                 bad += 1
             dumps.extend(objs)
-        result.rows = []
         parsed.clear()
         if bad:
             self._note(path, f"{bad} row(s) without a readable Timestamp or object Body skipped", bad)
@@ -195,16 +191,13 @@ class SnapshotBackend:
 
     def _load_events(self) -> list[K8sEvent]:
         path = self._source("events")
-        result = self._read(path, ("Timestamp", "Body"), ())
+        times, bodies = self._read_text(path, ("Timestamp", "Body"), ())
         latest: dict[str, tuple[float, int, K8sEvent]] = {}
         anonymous: list[K8sEvent] = []
         bad = 0
-        for i, (ts, body) in enumerate(result.rows):
-            row_time = parse_timestamp(ts)
-            try:
-                data = json.loads(body)
-            except (ValueError, RecursionError):
-                data = None
+        for i, (row_time, body) in enumerate(zip(times, bodies)):
+            row_time = row_time if row_time == row_time else None  # NaN: unreadable
+            data = load_json(body)
             event = parse_event(data, row_time or 0.0) if isinstance(data, dict) else None
             if event is None:
                 bad += 1
@@ -217,7 +210,6 @@ class SnapshotBackend:
             old = latest.get(ident)
             if old is None or key >= old[:2]:
                 latest[ident] = (key[0], key[1], event)
-        result.rows = []
         if bad:
             self._note(path, f"{bad} row(s) without a readable event Body skipped", bad)
         events = [e for _t, _i, e in latest.values()] + anonymous
@@ -269,24 +261,6 @@ class SnapshotBackend:
         table = self._spans()
         return table.start if table is not None else ()
 
-    def _spans_by_service(self) -> dict[str, Any]:
-        def build() -> dict[str, Any]:
-            import numpy as np
-
-            table = self._spans()
-            if table is None:
-                return {}
-            values, codes = table.codes("service")
-            order = np.argsort(codes, kind="stable")  # row positions grouped by service, ascending within
-            bounds = np.searchsorted(codes[order], np.arange(len(values) + 1))
-            out: dict[str, list[Any]] = {}
-            for code, name in enumerate(values):
-                rows = order[bounds[code]:bounds[code + 1]]
-                if len(rows):
-                    out.setdefault(name, []).append(rows)
-            return {k: (v[0] if len(v) == 1 else np.sort(np.concatenate(v))) for k, v in out.items()}
-        return self._cached("spans_by_service", build)
-
     def span_table(self) -> SpanTable | None:
         """The spans as columns (``None`` when the traces file is unusable): for analyses that
         would otherwise ask :meth:`spans` for every row."""
@@ -295,24 +269,8 @@ class SnapshotBackend:
     def spans(self, service: str | None = None, since: float | None = None,
               until: float | None = None) -> list[Span]:
         """Spans ordered by start, filtered by emitting service and start-time window."""
-        import numpy as np
-
         table = self._spans()
-        if table is None:
-            return []
-        if service is None:
-            rows = None
-            starts = table.start
-        else:
-            rows = self._spans_by_service().get(service)
-            if rows is None:
-                return []
-            starts = table.start[rows]
-        lo = int(np.searchsorted(starts, since, side="left")) if since is not None else 0
-        hi = int(np.searchsorted(starts, until, side="right")) if until is not None else len(starts)
-        if hi <= lo:
-            return []
-        return table.rows(np.arange(lo, hi) if rows is None else rows[lo:hi])
+        return table.rows(table.select(service, since, until)) if table is not None else []
 
     # -- metrics ----------------------------------------------------------------------------
     def _metric_index(self) -> dict[tuple[str, str], list[Path]]:

@@ -75,7 +75,7 @@ class SpanTable:
     ([('b', 'cart', 'Error', 7)], 1)
     """
 
-    __slots__ = ("start", "duration_ns", "span_id", "parent_span_id", "_codes")
+    __slots__ = ("start", "duration_ns", "span_id", "parent_span_id", "_codes", "_by_service")
 
     def __init__(self, start: Any, duration_ns: Any, span_id: Any, parent_span_id: Any,
                  codes: dict[str, tuple[list[str], Any]]) -> None:
@@ -84,6 +84,7 @@ class SpanTable:
         self.span_id = span_id                  # pyarrow string (chunked) arrays
         self.parent_span_id = parent_span_id
         self._codes = codes                     # column -> (distinct values, int32 index per row)
+        self._by_service: dict[str, Any] | None = None
 
     def __len__(self) -> int:
         return len(self.start)
@@ -142,6 +143,37 @@ class SpanTable:
                 codes["Events.Attributes"] = (ev_attrs + [""], np.where(none, len(ev_attrs), ea_idx).astype(np.int32))
         ids = [_reordered(pa.chunked_array(parts[name], pa.string()), order) for name in ("SpanId", "ParentSpanId")]
         return cls(_reordered(start, order), _reordered(duration, order), ids[0], ids[1], codes), skipped
+
+    def select(self, service: str | None = None, since: float | None = None, until: float | None = None) -> Any:
+        """Row positions (ascending) of the spans of ``service`` starting in [since, until]."""
+        import numpy as np
+
+        if service is None:
+            rows, starts = None, self.start
+        else:
+            rows = self._service_rows().get(service)
+            if rows is None:
+                return np.zeros(0, dtype=np.int64)
+            starts = self.start[rows]
+        lo = int(np.searchsorted(starts, since, side="left")) if since is not None else 0
+        hi = int(np.searchsorted(starts, until, side="right")) if until is not None else len(starts)
+        hi = max(lo, hi)
+        return np.arange(lo, hi, dtype=np.int64) if rows is None else rows[lo:hi]
+
+    def _service_rows(self) -> dict[str, Any]:
+        """Service -> its row positions, ascending (built on first use)."""
+        import numpy as np
+
+        if self._by_service is None:
+            values, codes = self._codes["service"]
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(values) + 1))
+            out: dict[str, list[Any]] = {}
+            for code, name in enumerate(values):
+                if bounds[code + 1] > bounds[code]:
+                    out.setdefault(name, []).append(order[bounds[code]:bounds[code + 1]])
+            self._by_service = {k: (v[0] if len(v) == 1 else np.sort(np.concatenate(v))) for k, v in out.items()}
+        return self._by_service
 
     def rows(self, index: Any = None) -> list[Span]:
         """:class:`Span` records of the given row positions (all rows by default), in that order."""
