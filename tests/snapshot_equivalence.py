@@ -2,7 +2,7 @@
 
 ``compare_folder`` reads a scenario with the backend (column-wise, pyarrow) and with the reader
 before issue 26 (csv module, one record per row: ``snapshot_legacy``) and lists every difference in
-spans, logs, Kubernetes objects and events, the trace analysis (at three onsets) and the flag
+spans, logs, metric series, Kubernetes objects and events, the trace analysis (at three onsets) and the flag
 evaluations, dict orders included.
 Run as a script it checks every scenario folder under DIR, e.g. the 29 shipped ground truths
 simulated at full size::
@@ -19,7 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from snapshot_legacy import legacy_events, legacy_logs, legacy_objects, legacy_spans  # noqa: E402
+from snapshot_legacy import legacy_events, legacy_logs, legacy_metric_file, legacy_objects, legacy_spans  # noqa: E402
+from sre_agent.snapshot.layout import metric_files  # noqa: E402
+from sre_agent.snapshot.metrics import read_metric_file  # noqa: E402
 from sre_agent.analysis.flags import evaluations_from_spans  # noqa: E402
 from sre_agent.analysis.span_columns import analyse_span_columns, flag_span_rows  # noqa: E402
 from sre_agent.analysis.traces import analyse_spans  # noqa: E402
@@ -59,6 +61,12 @@ def compare_folder(folder: Path) -> Report:
         report.differences.append("kubernetes objects")
     if legacy_events(folder) != backend.events():
         report.differences.append(f"events: {_first_difference(legacy_events(folder), backend.events())}")
+    for (kind, entity), paths in sorted(metric_files(folder).items()):
+        for path in paths:
+            old_series, old_read = legacy_metric_file(path, kind, entity)
+            new_series, new_read = read_metric_file(path, kind, entity)
+            if old_series != new_series or old_read.skipped != new_read.skipped:
+                report.differences.append(f"metrics {path.name}")
     for service in sorted({r.service for r in old_logs})[:5]:
         if backend.logs(service=service) != [r for r in old_logs if r.service == service]:
             report.differences.append(f"logs(service={service!r})")

@@ -9,12 +9,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sre_agent.models import K8sEvent, K8sObject, LogRecord, Span
+from sre_agent.models import K8sEvent, K8sObject, LogRecord, MetricSeries, Span, parse_map
 from sre_agent.snapshot.k8s import event_identity, parse_event, parse_objects
 from sre_agent.snapshot.logs import LOG_OPTIONAL, LOG_REQUIRED, map_value
 from sre_agent.snapshot.timefmt import parse_timestamp
 from sre_agent.snapshot.traces import SPAN_OPTIONAL, SPAN_REQUIRED, normalise_kind, normalise_status
-from sre_agent.snapshot.tsv import parse_int, read_columns
+from sre_agent.snapshot.metrics import LABEL_COLUMNS
+from sre_agent.snapshot.tsv import TsvResult, parse_int, read_columns
 
 
 def spans_from_rows(rows: Iterable[tuple[str, ...]]) -> tuple[list[Span], int]:
@@ -135,3 +136,54 @@ def legacy_events(folder: Path) -> list[K8sEvent]:
     events = [e for _t, _i, e in latest.values()] + anonymous
     events.sort(key=lambda e: (e.time, e.involved_namespace, e.involved_name, e.reason))
     return events
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def legacy_metric_file(path: Path, kind: str, entity: str) -> tuple[list[MetricSeries], TsvResult]:
+    """Read one metrics file into series; ``kind`` is ``pod`` or ``service``, ``entity`` its name.
+
+    Returns the series (sorted by name, then labels) and the raw read result (for problems).
+    """
+    result = read_columns(path, ("metric_name", "timestamp", "value"), LABEL_COLUMNS + ("tags",),
+                          report_missing=False)
+    groups: dict[tuple, list[tuple[float, float]]] = {}
+    skipped = 0
+    for row in result.rows:
+        name, ts, value = row[0], row[1], row[2]
+        t = parse_timestamp(ts)
+        v = _float(value)
+        if not name or t is None or v is None:
+            skipped += 1
+            continue
+        key = (name,) + row[3:]
+        pts = groups.get(key)
+        if pts is None:
+            pts = groups[key] = []
+        pts.append((t, v))
+    if skipped:
+        result.skipped += skipped
+        result.problems.append(f"{skipped} row(s) without a metric name, readable timestamp or value skipped")
+    result.rows = []  # the series hold the data now; free the raw rows
+    tags_cache: dict[str, dict] = {}
+    own_key = "pod_name" if kind == "pod" else "service_name"
+    merged: dict[tuple, list[tuple[float, float]]] = {}
+    for key, pts in groups.items():
+        name, cols, tags_text = key[0], key[1:-1], key[-1]
+        tags = tags_cache.get(tags_text)
+        if tags is None:
+            tags = tags_cache[tags_text] = parse_map(tags_text)
+        labels: dict[str, str] = {str(k): str(v) for k, v in tags.items() if k != "__name__" and v is not None}
+        for col, val in zip(LABEL_COLUMNS, cols):
+            if val != "":
+                labels[col] = val
+        labels.setdefault(own_key, entity)
+        merged.setdefault((name, tuple(sorted(labels.items()))), []).extend(pts)
+    out = [MetricSeries(name, labels, tuple(sorted(pts))) for (name, labels), pts in merged.items()]
+    out.sort(key=lambda s: (s.name, s.labels))
+    return out, result

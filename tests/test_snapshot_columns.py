@@ -104,3 +104,17 @@ def test_spans_are_records_only_for_the_rows_asked_for(small_scenarios):
     assert b.spans(service=service, since=t0, until=t1) == [
         s for s in everything if s.service == service and t0 <= s.start <= t1]
     assert b.spans(service="no-such-service") == [] and b.spans(since=t1 + 1e6) == []
+
+
+def test_metric_values_parse_as_float_does(tmp_path):
+    from snapshot_legacy import legacy_metric_file
+    from sre_agent.snapshot.metrics import read_metric_file
+
+    values = ["1.5", "-2", ".5", "1e3", "nan", " 7 ", "1_000", "inf", "x", "", "0x10", "+3.25E-2"]
+    p = tmp_path / "metrics" / "pod_cart-1_raw.tsv"
+    write_tsv(p, ["metric_name", "timestamp", "value", "namespace", "tags"],
+              [["m", f"2025-01-01 10:00:{i:02d}", v, "ns", "{'le': '0.5'}"] for i, v in enumerate(values)]
+              + [["", "2025-01-01 10:01:00", "1", "ns", ""], ["m", "1735725700", "2", "ns", ""]])
+    old, old_read = legacy_metric_file(p, "pod", "cart-1")
+    new, new_read = read_metric_file(p, "pod", "cart-1")
+    assert repr(new) == repr(old) and new_read.skipped == old_read.skipped == 4  # x, "", 0x10, no name
