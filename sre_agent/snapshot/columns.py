@@ -1,12 +1,14 @@
 r"""The recorder's TSV files read column-wise by a compiled reader (pyarrow's CSV reader).
 
-Why pyarrow: measured on Scenario-27 simulated at ``--scale 16`` (285 MB of spans, 2 cores
-shared with other jobs), reading the 14 span columns a tool needs took 1.2 s with pyarrow's
-streaming reader (low-cardinality columns dictionary-encoded while parsing: 61 MB of columns),
-against 7.4 s for :func:`~sre_agent.snapshot.tsv.read_columns`; polars and DuckDB read as fast
-but only pyarrow hands back each malformed row (``invalid_row_handler``), so a bad row is
-counted and skipped exactly as the csv-module reader does, and its import is the lightest of the
-three (~0.1-0.2 s warm; polars ~0.2-0.6 s, DuckDB ~0.3 s).
+Why pyarrow: measured on Scenario-27 simulated at ``--scale 16`` (285 MB of spans, 376 k rows,
+the 14 span columns a tool needs, one thread, 2 cores shared with other jobs; two runs each):
+pyarrow's streaming reader read them in 0.9-1.1 s at a peak of 139-145 MB (the batches are
+reduced as they arrive: nothing holds the file's text), polars in 0.6-0.8 s but at 396 MB (it
+holds the whole frame), DuckDB in 1.8-2.0 s at ~600 MB, against 7.4 s for the csv-module
+:func:`~sre_agent.snapshot.tsv.read_columns`.  pyarrow is also the only one of the three that
+hands back each malformed row (``invalid_row_handler``), so a bad row is counted and skipped
+exactly as the csv-module reader does.  Its price is the import: 0.2-0.5 s and ~60 MB more RSS
+than polars (numpy comes with it), paid once per triage process.
 
 :func:`read_table` keeps the old reader's tolerance: columns picked **by name** (exact, then
 case-insensitive), missing optional columns read as ``""``, a missing required column makes the
