@@ -63,12 +63,17 @@ def test_awkward_but_legal_tsv_reads_the_same(tmp_path):
     assert any("2 malformed row(s)" in problem for problem in new.problems)
 
 
-def test_files_the_compiled_reader_refuses_are_read_by_the_old_one(tmp_path):
+def test_files_the_compiled_reader_refuses_are_read_by_the_old_one(tmp_path, capsys):
     p = tmp_path / "bin.tsv"
     p.write_bytes(b"A\tB\n\xff\xfe\x00\x01\t\x00\n1\t2\n")
     old, new, rows = _both(p, ["A", "B"])
     assert rows == old.rows and ("1", "2") in rows
     assert "slow reader" in new.problems[0]
+    bad_row = tmp_path / "bad-row.tsv"  # a malformed row that is not UTF-8 either
+    bad_row.write_bytes(b"A\tB\n1\t2\nx\xff\n3\t4\n")
+    old, new, rows = _both(bad_row, ["A", "B"])
+    assert rows == old.rows == [("1", "2"), ("3", "4")] and new.skipped == old.skipped == 1
+    assert capsys.readouterr().err == ""  # pyarrow's complaint about the row is not printed
     (tmp_path / "empty.tsv").write_bytes(b"")
     assert not read_table(tmp_path / "empty.tsv", ["A"]).usable
     missing = read_table(tmp_path / "nope.tsv", ["A"])

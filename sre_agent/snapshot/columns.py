@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +202,15 @@ def read_columnar(path: Path, required: Sequence[str], optional: Sequence[str], 
             yield pa.RecordBatch.from_arrays(columns, names=names)
 
     release_memory()  # what earlier work freed: the reader's buffers below should reuse those pages
+    previous_hook = sys.unraisablehook
+
+    def quiet_hook(unraisable: Any) -> None:
+        # a malformed row that is not UTF-8 cannot be handed to on_invalid as text: pyarrow
+        # reports that on stderr and then fails the read, which the fallback below reads again
+        if unraisable.object is not on_invalid:
+            previous_hook(unraisable)
+
+    sys.unraisablehook = quiet_hook
     try:
         reader = pa_csv.open_csv(
             pa.OSFile(str(path)),  # a plain file, not a memory map: mapped pages would count as our RSS
@@ -216,6 +226,7 @@ def read_columnar(path: Path, required: Sequence[str], optional: Sequence[str], 
     except (pa.ArrowException, OSError, ValueError) as exc:
         return fallback(f"{type(exc).__name__}: {str(exc)[:120]}")
     finally:
+        sys.unraisablehook = previous_hook
         release_memory()
     if bad:
         result.skipped = len(bad)
