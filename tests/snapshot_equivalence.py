@@ -3,7 +3,7 @@
 ``compare_folder`` reads a scenario with the backend (column-wise, pyarrow) and with the reader
 before issue 26 (csv module, one record per row: ``snapshot_legacy``) and lists every difference in
 spans, logs, metric series, Kubernetes objects and events, the trace analysis (at three onsets) and the flag
-evaluations, dict orders included.
+evaluations of spans and logs, dict orders included.
 Run as a script it checks every scenario folder under DIR, e.g. the 29 shipped ground truths
 simulated at full size::
 
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from snapshot_legacy import legacy_events, legacy_logs, legacy_metric_file, legacy_objects, legacy_spans  # noqa: E402
 from sre_agent.snapshot.layout import metric_files  # noqa: E402
 from sre_agent.snapshot.metrics import read_metric_file  # noqa: E402
-from sre_agent.analysis.flags import evaluations_from_spans  # noqa: E402
+from sre_agent.analysis.flags import evaluations_from_logs, evaluations_from_spans  # noqa: E402
 from sre_agent.analysis.span_columns import analyse_span_columns, flag_span_rows  # noqa: E402
 from sre_agent.analysis.traces import analyse_spans  # noqa: E402
 from sre_agent.snapshot import SnapshotBackend, is_scenario_dir  # noqa: E402
@@ -85,6 +85,13 @@ def compare_folder(folder: Path) -> Report:
         if evaluations_from_spans(old_spans, providers) != evaluations_from_spans(
                 table.rows(flag_span_rows(table)), providers):
             report.differences.append(f"flag evaluations (providers {sorted(providers)})")
+    log_table = backend.log_table()
+    keys = sorted({w for r in old_logs[:200] for w in r.body.split() if w.isalpha()})[:20] + ["adFailure"]
+    for providers in (set(), set(services[:2])):
+        want = evaluations_from_logs(old_logs, keys, providers)
+        got = evaluations_from_logs(log_table.rows(log_table.containing(keys, ["feature_flag"])), keys, providers)
+        if want != got:
+            report.differences.append(f"flag evaluations from logs (providers {sorted(providers)})")
     return report
 
 

@@ -111,6 +111,15 @@ class Analyzer:
         table = self._span_table()
         return table.rows(flag_span_rows(table)) if table is not None else self.backend.spans()
 
+    def _flag_logs(self, keys: set[str]) -> Any:
+        """The log records evaluations_from_logs can learn from: on a recording, only those whose
+        attributes carry a flag or whose body names a key (the others add nothing)."""
+        log_table = getattr(self.backend, "log_table", None)
+        table = log_table() if callable(log_table) else None
+        if table is None:
+            return self.backend.logs()
+        return table.rows(table.containing(body=sorted(keys), attributes=["feature_flag"])) if keys else []
+
     @cached_property
     def ownership(self) -> Ownership:
         return self._read("kubernetes", lambda: build_ownership(self.backend.list_objects()),
@@ -210,7 +219,7 @@ class Analyzer:
         for key, c in self._read("traces", lambda: evaluations_from_spans(self._flag_spans(), providers), dict).items():
             out[key].update(c)
         # logs speak for flags no span shows evaluated (e.g. the evaluating service emits no traces)
-        for key, c in self._read("logs", lambda: evaluations_from_logs(self.backend.logs(), keys, providers), dict).items():
+        for key, c in self._read("logs", lambda: evaluations_from_logs(self._flag_logs(keys), keys, providers), dict).items():
             if not out.get(key):
                 out[key].update(c)
         return dict(out)

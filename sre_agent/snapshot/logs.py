@@ -12,6 +12,7 @@ picked out with a regular expression, which is ~50x cheaper than ``ast.literal_e
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -140,6 +141,19 @@ class LogTable:
                 hits = np.asarray([v == want for v in values], dtype=bool)
                 idx = idx[hits[codes[idx]]] if len(values) else idx[:0]
         return idx
+
+    def containing(self, body: Iterable[str] = (), attributes: Iterable[str] = ()) -> Any:
+        """Row positions (ascending) whose Body holds any of ``body`` or whose LogAttributes hold
+        any of ``attributes`` (literal substrings, searched in compiled code)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        hit = np.zeros(len(self), dtype=bool)
+        for column, needles in (("Body", body), ("LogAttributes", attributes)):
+            for needle in needles:
+                found = pc.match_substring(self._plain[column], needle)
+                hit |= np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+        return np.flatnonzero(hit)
 
     def rows(self, index: Any = None) -> list[LogRecord]:
         """:class:`LogRecord` records of the given row positions (all by default), in that order."""

@@ -242,6 +242,11 @@ class SnapshotBackend:
             return []
         return table.rows(table.select(service, pod, since, until))
 
+    def log_table(self) -> LogTable | None:
+        """The log records as columns (``None`` when the logs file is unusable): for analyses
+        that would otherwise ask :meth:`logs` for every record."""
+        return self._logs()
+
     def _log_times(self) -> Any:
         table = self._logs()
         return table.time if table is not None else ()
