@@ -123,3 +123,20 @@ def test_metric_values_parse_as_float_does(tmp_path):
     old, old_read = legacy_metric_file(p, "pod", "cart-1")
     new, new_read = read_metric_file(p, "pod", "cart-1")
     assert repr(new) == repr(old) and new_read.skipped == old_read.skipped == 4  # x, "", 0x10, no name
+
+
+@pytest.mark.parametrize("raw", [
+    b'A\tB\n1\ta"b\n2\t3\n',                  # a quote inside an unquoted field is text
+    b'A\tB\n"a"b\tc\n2\t3\n',                 # text after a closing quote joins the field
+    b'A\tB\n1\t2\n"open quote\t3\n4\t5\n',    # an unterminated quote swallows the rest: one bad row
+    b'A\tB\r\n1\t2\r\n3\t4\r\n',              # CRLF line ends
+    b'\xef\xbb\xbfA\tB\n1\t2\n',              # a byte-order mark before the header
+    b'A\tB\n1\t2',                            # no final newline
+    b'A\tB\n\n\n1\t2\n\n',                    # blank lines are not rows
+    b'A\tB\n""\t"x""y"\n',                    # empty quoted field, doubled quote
+])
+def test_quoting_edge_cases_read_as_the_csv_module_reads_them(tmp_path, raw):
+    p = tmp_path / "q.tsv"
+    p.write_bytes(raw)
+    old, new, rows = _both(p, ["A", "B"])
+    assert rows == old.rows and new.skipped == old.skipped
