@@ -90,10 +90,11 @@ def read_metric_file(path: Path, kind: str, entity: str) -> tuple[list[MetricSer
     metric = pylist(table.column("metric_name"))
     good = valid & ~np.isnan(times) & np.asarray([bool(n) for n in metric], dtype=bool)
     skipped = int(len(good) - good.sum())
-    labels_cols = [pylist(table.column(c)) for c in names[3:]]
+    keys = list(zip(metric, *(pylist(table.column(c)) for c in names[3:])))
+    if skipped:
+        keys = [keys[i] for i in np.flatnonzero(good).tolist()]
     groups: dict[tuple, list[tuple[float, float]]] = {}
-    for i, t, v in zip(np.flatnonzero(good).tolist(), times[good].tolist(), values[good].tolist()):
-        key = (metric[i],) + tuple(col[i] for col in labels_cols)
+    for key, t, v in zip(keys, times[good].tolist(), values[good].tolist()):
         pts = groups.get(key)
         if pts is None:
             pts = groups[key] = []
