@@ -141,3 +141,31 @@ def test_quoting_edge_cases_read_as_the_csv_module_reads_them(tmp_path, raw):
     p.write_bytes(raw)
     old, new, rows = _both(p, ["A", "B"])
     assert rows == old.rows and new.skipped == old.skipped
+
+
+def _write_spans(folder, ids_and_parents):
+    cols = ["Timestamp", "TraceId", "SpanId", "ParentSpanId", "SpanName", "SpanKind", "ServiceName", "Duration",
+            "StatusCode", "StatusMessage", "SpanAttributes", "ResourceAttributes", "Events.Name", "Events.Attributes"]
+    services = ["frontend", "checkout", "cart"]
+    rows = [[f"2025-01-01 10:00:{i:02d}.5", "t1", sid, parent, "op", "Server" if i % 2 else "Client",
+             services[i % 3], str(1000 * (i + 1)), "Error" if i % 4 == 0 else "Unset", "boom" if i % 4 == 0 else "",
+             "{'server.address': 'cart.ns.svc'}", "{}", "[]", "[]"] for i, (sid, parent) in enumerate(ids_and_parents)]
+    write_tsv(folder / "otel_traces_raw.tsv", cols, rows)
+    return folder
+
+
+@pytest.mark.parametrize("ids", [
+    [("a" * 16, ""), ("b" * 16, "a" * 16), ("c" * 16, "b" * 16), ("d" * 16, "f" * 16), ("e" * 16, "c" * 16)],
+    [("a", ""), ("bb", "a"), ("ccc", "bb"), ("dddd", "ccc"), ("e", "nope")],          # ids of mixed widths
+    [("a" * 16, ""), ("b" * 16, "a" * 16), ("a" * 16, "b" * 16), ("c" * 16, "a" * 16)],  # an id repeats
+])
+def test_trace_analysis_on_columns_equals_the_record_walk_on_odd_ids(tmp_path, ids):
+    from snapshot_legacy import legacy_spans
+    from sre_agent.analysis.span_columns import analyse_span_columns
+    from sre_agent.analysis.traces import analyse_spans
+
+    folder = _write_spans(tmp_path, ids)
+    table = SnapshotBackend(folder).span_table()
+    old_spans = legacy_spans(folder)
+    for onset in (old_spans[0].start - 1, old_spans[2].start):
+        assert analyse_span_columns(table, onset) == analyse_spans(old_spans, onset)

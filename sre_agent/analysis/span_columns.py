@@ -73,6 +73,28 @@ def _fixed_width(array: Any) -> Any:
     return views[0] if len(views) == 1 else np.concatenate(views)
 
 
+def _digest(ids: Any) -> Any:
+    """64-bit digests of fixed-width byte strings (numpy ``S<n>``): equal ids, equal digests.
+
+    >>> import numpy as np
+    >>> d = _digest(np.array([b"0123456789abcdef", b"0123456789abcdef", b"fedcba9876543210"]))
+    >>> bool(d[0] == d[1]), bool(d[0] == d[2])
+    (True, False)
+    """
+    import numpy as np
+
+    width = ids.dtype.itemsize
+    raw = np.frombuffer(np.ascontiguousarray(ids).tobytes(), dtype=np.uint8).reshape(len(ids), width)
+    padded = np.zeros((len(ids), -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = raw
+    words = padded.view(np.uint64)
+    out = np.zeros(len(ids), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(words.shape[1]):
+            out = (out ^ words[:, i]) * np.uint64(0x9E3779B97F4A7C15)
+    return out
+
+
 def _parent_rows(table: Any, has_parent: Any) -> Any:
     """Row of each span's parent (-1 when it has none in the recording), or ``None`` when span
     ids repeat.  Ids of one width (the usual hex) are matched by sorting bytes, else by hashing."""
@@ -89,14 +111,24 @@ def _parent_rows(table: Any, has_parent: Any) -> Any:
     parents = table.parent_span_id.take(pa.array(with_parent)) if len(with_parent) else None
     wanted = _fixed_width(parents) if parents is not None else None
     if ids is not None and (parents is None or wanted is not None):
-        order = np.argsort(ids, kind="stable")
-        ordered = ids[order]
+        # sort 64-bit digests of the ids (sorting 16-byte strings is several times slower); a
+        # repeated digest is a repeated id or a collision: then the bytes themselves are sorted
+        keys = _digest(ids)
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
         if (ordered[1:] == ordered[:-1]).any():
-            return None
-        if parents is not None and wanted.dtype == ordered.dtype:
-            pos = np.minimum(np.searchsorted(ordered, wanted), n - 1)
-            hit = ordered[pos] == wanted
-            out[with_parent[hit]] = order[pos[hit]]
+            keys = ids
+            order = np.argsort(ids, kind="stable")
+            ordered = ids[order]
+            if (ordered[1:] == ordered[:-1]).any():
+                return None
+        if parents is not None and wanted.dtype == ids.dtype:
+            want = wanted if keys is ids else _digest(wanted)
+            pos = np.minimum(np.searchsorted(ordered, want), n - 1)
+            hit = ordered[pos] == want
+            rows = order[pos[hit]]
+            exact = ids[rows] == wanted[hit]  # a digest match is checked against the bytes
+            out[with_parent[hit][exact]] = rows[exact]
         return out
     if pc.count_distinct(table.span_id).as_py() != n:
         return None

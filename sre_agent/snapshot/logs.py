@@ -92,19 +92,30 @@ class LogTable:
 
         from .columns import Coder
         from .timefmt import parse_timestamp_column
-        from .traces import _reordered, _sorted_rows
+        from .traces import PARSE_ROWS, _reordered, _sorted_rows
 
         batches = table.to_batches() if isinstance(table, pa.Table) else table
         coders = {name: Coder() for name in LOG_DICTIONARY}
         plain_names = ("Body", "TraceId", "SpanId", "LogAttributes")
         parts: dict[str, list[Any]] = {name: [] for name in ("time", *coders, *plain_names)}
+        pending: list[Any] = []  # Timestamp text of a few batches, parsed together
+
+        def parse_pending() -> None:
+            if pending:
+                parts["time"].append(parse_timestamp_column(pa.chunked_array(pending, pa.string())))
+                pending.clear()
+
         for batch in batches:
-            parts["time"].append(parse_timestamp_column(batch.column("Timestamp")))
+            col = batch.column("Timestamp")
+            pending.append(col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
+            if sum(len(t) for t in pending) >= PARSE_ROWS:
+                parse_pending()
             for name, coder in coders.items():
                 parts[name].append(coder.encode(batch.column(name)))
             for name in plain_names:
                 col = batch.column(name)
                 parts[name].append(col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
+        parse_pending()
         time = np.concatenate(parts["time"]) if parts["time"] else np.zeros(0)
         kept = ~np.isnan(time)
         skipped = int(len(time) - kept.sum())

@@ -56,6 +56,10 @@ SPAN_DICTIONARY = ("TraceId", "SpanName", "SpanKind", "ServiceName", "StatusCode
                    "ResourceAttributes", "Events.Name", "Events.Attributes")
 
 
+#: Rows of Timestamp / Duration text parsed in one call (per-call overhead vs. text held).
+PARSE_ROWS = 1 << 15
+
+
 class SpanTable:
     """The spans of one file kept as columns, sorted by start (stable: ties keep file order).
 
@@ -108,15 +112,25 @@ class SpanTable:
         batches = table.to_batches() if isinstance(table, pa.Table) else table
         coders = {name: Coder() for name in SPAN_DICTIONARY}
         parts: dict[str, list[Any]] = {name: [] for name in ("start", "dur", "ok", "SpanId", "ParentSpanId", *coders)}
+        pending: list[Any] = []  # Timestamp and Duration text of a few batches, parsed together
+
+        def parse_pending() -> None:
+            if pending:
+                parts["start"].append(parse_timestamp_column(pa.chunked_array([t for t, _ in pending], pa.string())))
+                dur, ok = _int_column(_string(pa.chunked_array([d for _, d in pending], pa.string())))
+                parts["dur"].append(dur)
+                parts["ok"].append(ok)
+                pending.clear()
+
         for batch in batches:
-            parts["start"].append(parse_timestamp_column(batch.column("Timestamp")))
-            dur, ok = _int_column(_string(batch.column("Duration")))
-            parts["dur"].append(dur)
-            parts["ok"].append(ok)
+            pending.append((_string(batch.column("Timestamp")), _string(batch.column("Duration"))))
+            if sum(len(t) for t, _ in pending) >= PARSE_ROWS:
+                parse_pending()
             for name in ("SpanId", "ParentSpanId"):
                 parts[name].append(_string(batch.column(name)))
             for name, coder in coders.items():
                 parts[name].append(coder.encode(batch.column(name)))
+        parse_pending()
 
         def joined(name: str, dtype: Any) -> Any:
             return np.concatenate(parts.pop(name)) if parts[name] else np.zeros(0, dtype=dtype)
