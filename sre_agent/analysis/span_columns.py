@@ -84,10 +84,13 @@ def _digest(ids: Any) -> Any:
     import numpy as np
 
     width = ids.dtype.itemsize
-    raw = np.frombuffer(np.ascontiguousarray(ids).tobytes(), dtype=np.uint8).reshape(len(ids), width)
-    padded = np.zeros((len(ids), -(-width // 8) * 8), dtype=np.uint8)
-    padded[:, :width] = raw
-    words = padded.view(np.uint64)
+    ids = np.ascontiguousarray(ids)
+    if width % 8 == 0:  # the usual 16 hex digits: two words each, no copy
+        words = ids.view(np.uint64).reshape(len(ids), width // 8)
+    else:
+        words = np.zeros((len(ids), -(-width // 8) * 8), dtype=np.uint8)
+        words[:, :width] = ids.view(np.uint8).reshape(len(ids), width)
+        words = words.view(np.uint64)
     out = np.zeros(len(ids), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(words.shape[1]):

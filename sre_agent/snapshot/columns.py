@@ -120,13 +120,15 @@ def read_table(path: Path, required: Sequence[str], optional: Sequence[str] = ()
 
 
 def read_columnar(path: Path, required: Sequence[str], optional: Sequence[str], build: Callable[[Iterable[Any]], T],
-                  report_missing: bool = True, dictionary: Iterable[str] = ()) -> tuple[TsvTable, T]:
+                  report_missing: bool = True, dictionary: Iterable[str] = (),
+                  block_size: int = BLOCK_SIZE) -> tuple[TsvTable, T]:
     """Stream the named columns of ``path`` as record batches into ``build`` and return what it built.
 
     ``build`` sees each batch once (columns named as asked, in that order) and should keep only
     what it needs, so the file's text is never held whole.  If the compiled reader gives up half
     way (invalid UTF-8, say), ``build`` is called again with every row as the forgiving csv-module
     reader reads them.  The :class:`TsvTable` carries the problems (its ``table`` stays ``None``).
+    ``block_size`` bytes are parsed per batch (the reader keeps a few dozen blocks in flight).
     """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -215,7 +217,7 @@ def read_columnar(path: Path, required: Sequence[str], optional: Sequence[str], 
         reader = pa_csv.open_csv(
             pa.OSFile(str(path)),  # a plain file, not a memory map: mapped pages would count as our RSS
             read_options=pa_csv.ReadOptions(column_names=[f"c{i}" for i in range(width)], skip_rows=1,
-                                            block_size=BLOCK_SIZE, use_threads=False),
+                                            block_size=block_size, use_threads=False),
             parse_options=pa_csv.ParseOptions(delimiter="\t", quote_char='"', double_quote=True, escape_char=False,
                                               newlines_in_values=True, ignore_empty_lines=True,
                                               invalid_row_handler=on_invalid),

@@ -19,7 +19,7 @@ from typing import Any
 from ..models import LogRecord, parse_map
 from .tsv import parse_int
 
-__all__ = ["LOG_REQUIRED", "LOG_OPTIONAL", "LOG_DICTIONARY", "LogTable", "map_value"]
+__all__ = ["LOG_REQUIRED", "LOG_OPTIONAL", "LOG_DICTIONARY", "LOG_BLOCK_SIZE", "LogTable", "map_value"]
 
 LOG_REQUIRED = ("Timestamp", "Body")
 LOG_OPTIONAL = ("ServiceName", "SeverityText", "SeverityNumber", "TraceId", "SpanId",
@@ -47,6 +47,10 @@ def map_value(text: str, key: str) -> str:
     v = parse_map(text).get(key)
     return "" if v is None else str(v)
 
+
+#: Bytes parsed per batch for the logs: they are read after the spans, when the process is at its
+#: largest, so with smaller blocks (fewer in flight; 16x: ~20 MB less at the peak, ~0.1 s more).
+LOG_BLOCK_SIZE = 1 << 18
 
 #: Log columns with few distinct values: dictionary-encoded while parsing.
 LOG_DICTIONARY = ("ServiceName", "SeverityText", "SeverityNumber", "ResourceAttributes")

@@ -40,7 +40,7 @@ from ..models import Alert, K8sEvent, K8sObject, LogRecord, MetricSeries, Source
 from .k8s import event_identity, load_json, parse_event, parse_objects
 from .layout import SOURCE_FILES, AlertDump, alert_dumps, metric_files, source_path
 from .columns import pylist, read_columnar, read_table
-from .logs import LOG_DICTIONARY, LOG_OPTIONAL, LOG_REQUIRED, LogTable
+from .logs import LOG_BLOCK_SIZE, LOG_DICTIONARY, LOG_OPTIONAL, LOG_REQUIRED, LogTable
 from .metrics import normalise_matchers, read_metric_file, series_matches
 from .timefmt import parse_timestamp_column
 from .traces import SPAN_DICTIONARY, SPAN_OPTIONAL, SPAN_REQUIRED, SpanTable
@@ -120,10 +120,10 @@ class SnapshotBackend:
         return [parse_timestamp_column(table.column(names[0])).tolist()] + [pylist(table.column(n)) for n in names[1:]]
 
     def _read_columnar(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...],
-                       dictionary: tuple[str, ...], build: Callable[[Any], T]) -> T:
+                       dictionary: tuple[str, ...], build: Callable[[Any], T], **options: Any) -> T:
         """Stream the columns of ``path`` into ``build`` (see :func:`~sre_agent.snapshot.columns.read_columnar`)."""
         self.files_read.append(self._rel(path))
-        result, value = read_columnar(path, required, optional, build, dictionary=dictionary)
+        result, value = read_columnar(path, required, optional, build, dictionary=dictionary, **options)
         if result.problems:
             self._note(path, "; ".join(result.problems), result.skipped)
         return value
@@ -229,7 +229,8 @@ class SnapshotBackend:
 
     def _load_logs(self) -> LogTable:
         path = self._source("logs")
-        table, bad = self._read_columnar(path, LOG_REQUIRED, LOG_OPTIONAL, LOG_DICTIONARY, LogTable.from_table)
+        table, bad = self._read_columnar(path, LOG_REQUIRED, LOG_OPTIONAL, LOG_DICTIONARY, LogTable.from_table,
+                                         block_size=LOG_BLOCK_SIZE)
         if bad:
             self._note(path, f"{bad} row(s) without a readable Timestamp skipped", bad)
         return table
