@@ -2,7 +2,7 @@
 
 ``pip install sre-agent`` gives what ``triage`` and ``serve`` need and nothing more.  The research
 commands (``eval``, ``bench``, ``ablate``, ``dataset fetch``, the MAST gold-set statistics) need
-the ``research`` extra (numpy, scipy, scikit-learn, matplotlib, krippendorff, huggingface-hub); the Ray executor
+the ``research`` extra (scipy, scikit-learn, matplotlib, krippendorff, huggingface-hub; numpy is core); the Ray executor
 of ``ablate`` the ``ray`` extra.  Each of those commands calls :func:`require` first, which names
 the missing packages and the command that installs them.
 
@@ -22,9 +22,9 @@ import importlib.util
 from .errors import InputError
 
 #: the import names each research command needs
-RESEARCH = ("numpy", "scipy")
-PLOTS = ("numpy", "scipy", "matplotlib")
-STATS = ("numpy", "scipy", "sklearn", "krippendorff")
+RESEARCH = ("scipy",)
+PLOTS = ("scipy", "matplotlib")
+STATS = ("scipy", "sklearn", "krippendorff")
 HUB = ("huggingface_hub",)
 
 

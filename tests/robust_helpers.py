@@ -264,7 +264,8 @@ class FaultyBackend:
     ``mode``: ``timeout`` (raises TimeoutError after a short wait), ``http500`` (raises like a 500),
     ``garbage`` (returns objects of the wrong type).  ``calls``/``faults`` count what happened."""
 
-    DATA = ("list_objects", "object_history", "events", "logs", "spans", "metric_names", "metric_series")
+    DATA = ("list_objects", "object_history", "events", "logs", "log_table", "spans", "span_table", "metric_names",
+            "metric_series")
 
     def __init__(self, inner: Any, mode: str, every: int = 3, start: int = 0, sources: Sequence[str] = DATA,
                  delay: float = 0.01) -> None:

@@ -29,8 +29,8 @@ from sre_agent.runner import run_triage
 from sre_agent.snapshot import SnapshotBackend
 from sre_agent.tools import all_tools
 
-READ_METHODS = {"now", "window", "list_objects", "object_history", "events", "logs", "spans", "metric_names",
-                "metric_series", "alerts", "problems", "name", "folder", "alert_dumps", "files_read"}
+READ_METHODS = {"now", "window", "list_objects", "object_history", "events", "logs", "log_table", "spans", "span_table",
+                "metric_names", "metric_series", "alerts", "problems", "name", "folder", "alert_dumps", "files_read"}
 
 
 class CuriousMixin:

@@ -187,10 +187,10 @@ def test_now_without_alert_dumps_falls_back_to_newest_data(scenario, tmp_path):
 def test_an_unexpected_parse_failure_becomes_a_problem(scenario, monkeypatch):
     import sre_agent.snapshot.scenario as mod
 
-    def boom(rows):
+    def boom(batches):
         raise ValueError("weird data")
 
-    monkeypatch.setattr(mod, "spans_from_rows", boom)
+    monkeypatch.setattr(mod.SpanTable, "from_table", boom)
     b = SnapshotBackend(scenario)
     assert b.spans() == [] and b.spans(service="checkout") == []
     [problem] = [p for p in b.problems() if p.source == "otel_traces_raw.tsv"]

@@ -18,6 +18,7 @@ from .unversioned import unversioned_changes
 from .timeutil import parse_k8s_time
 from .flags import evaluations_from_logs, evaluations_from_spans, flag_definitions, flag_providers
 from .profile import AppProfile
+from .span_columns import analyse_span_columns, flag_span_rows
 from .topology import Ownership, build_ownership
 from .traces import TraceAnalysis, analyse_spans
 
@@ -92,8 +93,32 @@ class Analyzer:
     # -- sources ---------------------------------------------------------------------------
     @cached_property
     def traces(self) -> TraceAnalysis | None:
-        analysis = self._read("traces", lambda: analyse_spans(self.backend.spans(), self.onset), lambda: None)
+        analysis = self._read("traces", self._analyse_spans, lambda: None)
         return analysis if analysis is not None and analysis.span_count else None
+
+    def _span_table(self) -> Any:
+        """The backend's spans as columns when it keeps them so (a recording), else ``None``."""
+        span_table = getattr(self.backend, "span_table", None)
+        return span_table() if callable(span_table) else None
+
+    def _analyse_spans(self) -> TraceAnalysis:
+        table = self._span_table()
+        if table is not None:  # a recording: counted on columns, no record per span
+            return analyse_span_columns(table, self.onset)
+        return analyse_spans(self.backend.spans(), self.onset)
+
+    def _flag_spans(self) -> Any:
+        table = self._span_table()
+        return table.rows(flag_span_rows(table)) if table is not None else self.backend.spans()
+
+    def _flag_logs(self, keys: set[str]) -> Any:
+        """The log records evaluations_from_logs can learn from: on a recording, only those whose
+        attributes carry a flag or whose body names a key (the others add nothing)."""
+        log_table = getattr(self.backend, "log_table", None)
+        table = log_table() if callable(log_table) else None
+        if table is None:
+            return self.backend.logs()
+        return table.rows(table.containing(body=sorted(keys), attributes=["feature_flag"])) if keys else []
 
     @cached_property
     def ownership(self) -> Ownership:
@@ -191,10 +216,10 @@ class Analyzer:
         keys = set(flag_definitions(self.ownership.objects.values()))
         providers = self.flag_providers
         out: dict[str, Counter] = defaultdict(Counter)
-        for key, c in self._read("traces", lambda: evaluations_from_spans(self.backend.spans(), providers), dict).items():
+        for key, c in self._read("traces", lambda: evaluations_from_spans(self._flag_spans(), providers), dict).items():
             out[key].update(c)
         # logs speak for flags no span shows evaluated (e.g. the evaluating service emits no traces)
-        for key, c in self._read("logs", lambda: evaluations_from_logs(self.backend.logs(), keys, providers), dict).items():
+        for key, c in self._read("logs", lambda: evaluations_from_logs(self._flag_logs(keys), keys, providers), dict).items():
             if not out.get(key):
                 out[key].update(c)
         return dict(out)

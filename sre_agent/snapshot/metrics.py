@@ -17,10 +17,10 @@ Label keys ``pod``/``pod_name`` and ``service``/``service_name`` are synonyms in
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..models import MetricSeries, parse_map
-from .timefmt import parse_timestamp
-from .tsv import TsvResult, read_columns
+from .columns import TsvTable
 
 __all__ = ["LABEL_COLUMNS", "SYNONYMS", "normalise_matchers", "series_matches", "read_metric_file"]
 
@@ -49,30 +49,52 @@ def series_matches(series: MetricSeries, matchers: dict[str, str]) -> bool:
     return True
 
 
-def _float(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
-def read_metric_file(path: Path, kind: str, entity: str) -> tuple[list[MetricSeries], TsvResult]:
+def _floats(column: Any) -> Any:
+    """Text -> float64, NaN where ``float()`` fails (plain decimals parsed in compiled code,
+    anything else — ``nan``, ``1_000``, padded text — by ``float()`` itself, row by row)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    plain = pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER), False)
+    out = pc.cast(pc.if_else(plain, column, pa.scalar("0")), pa.float64()).to_numpy(zero_copy_only=False).copy()
+    ok = plain.to_numpy(zero_copy_only=False)
+    valid = np.ones(len(out), dtype=bool)
+    for i in np.flatnonzero(~ok).tolist():
+        try:
+            out[i] = float(column[i].as_py())
+        except ValueError:
+            valid[i] = False
+    return out, valid
+
+
+def read_metric_file(path: Path, kind: str, entity: str) -> tuple[list[MetricSeries], TsvTable]:
     """Read one metrics file into series; ``kind`` is ``pod`` or ``service``, ``entity`` its name.
 
-    Returns the series (sorted by name, then labels) and the raw read result (for problems).
+    Returns the series (sorted by name, then labels) and the read result (for problems).
     """
-    result = read_columns(path, ("metric_name", "timestamp", "value"), LABEL_COLUMNS + ("tags",),
-                          report_missing=False)
+    import numpy as np
+
+    from .columns import pylist, read_table
+    from .timefmt import parse_timestamp_column
+
+    names = ("metric_name", "timestamp", "value") + LABEL_COLUMNS + ("tags",)
+    result = read_table(path, names[:3], names[3:], report_missing=False, dictionary=names[3:] + ("metric_name",))
+    table = result.table
+    times = parse_timestamp_column(table.column("timestamp"))
+    values, valid = _floats(table.column("value"))
+    metric = pylist(table.column("metric_name"))
+    good = valid & ~np.isnan(times) & np.asarray([bool(n) for n in metric], dtype=bool)
+    skipped = int(len(good) - good.sum())
+    keys = list(zip(metric, *(pylist(table.column(c)) for c in names[3:])))
+    if skipped:
+        keys = [keys[i] for i in np.flatnonzero(good).tolist()]
     groups: dict[tuple, list[tuple[float, float]]] = {}
-    skipped = 0
-    for row in result.rows:
-        name, ts, value = row[0], row[1], row[2]
-        t = parse_timestamp(ts)
-        v = _float(value)
-        if not name or t is None or v is None:
-            skipped += 1
-            continue
-        key = (name,) + row[3:]
+    for key, t, v in zip(keys, times[good].tolist(), values[good].tolist()):
         pts = groups.get(key)
         if pts is None:
             pts = groups[key] = []
@@ -80,7 +102,7 @@ def read_metric_file(path: Path, kind: str, entity: str) -> tuple[list[MetricSer
     if skipped:
         result.skipped += skipped
         result.problems.append(f"{skipped} row(s) without a metric name, readable timestamp or value skipped")
-    result.rows = []  # the series hold the data now; free the raw rows
+    result.table = None  # the series hold the data now
     tags_cache: dict[str, dict] = {}
     own_key = "pod_name" if kind == "pod" else "service_name"
     merged: dict[tuple, list[tuple[float, float]]] = {}

@@ -30,8 +30,6 @@ Example::
 
 from __future__ import annotations
 
-import bisect
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -39,13 +37,13 @@ from typing import Any, TypeVar
 
 from ..errors import InputError
 from ..models import Alert, K8sEvent, K8sObject, LogRecord, MetricSeries, SourceProblem, Span
-from .k8s import event_identity, parse_event, parse_objects
+from .k8s import event_identity, load_json, parse_event, parse_objects
 from .layout import SOURCE_FILES, AlertDump, alert_dumps, metric_files, source_path
-from .logs import LOG_OPTIONAL, LOG_REQUIRED, logs_from_rows
+from .columns import pylist, read_columnar, read_table
+from .logs import LOG_BLOCK_SIZE, LOG_DICTIONARY, LOG_OPTIONAL, LOG_REQUIRED, LogTable
 from .metrics import normalise_matchers, read_metric_file, series_matches
-from .timefmt import parse_timestamp
-from .traces import SPAN_OPTIONAL, SPAN_REQUIRED, spans_from_rows
-from .tsv import TsvResult, read_columns
+from .timefmt import parse_timestamp_column
+from .traces import SPAN_DICTIONARY, SPAN_OPTIONAL, SPAN_REQUIRED, SpanTable
 
 __all__ = ["SnapshotBackend"]
 
@@ -110,12 +108,25 @@ class SnapshotBackend:
             skipped += old.rows_skipped
         self._problems[rel] = SourceProblem(rel, problem, skipped)
 
-    def _read(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> TsvResult:
+    def _read_text(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> list[list[Any]]:
+        """A small file's columns as Python lists: the first (Timestamp) as epoch floats (NaN when
+        unreadable), the others as strings."""
         self.files_read.append(self._rel(path))
-        result = read_columns(path, required, optional)
+        result = read_table(path, required, optional)
         if result.problems:
             self._note(path, "; ".join(result.problems), result.skipped)
-        return result
+        names = list(required) + list(optional)
+        table = result.table
+        return [parse_timestamp_column(table.column(names[0])).tolist()] + [pylist(table.column(n)) for n in names[1:]]
+
+    def _read_columnar(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...],
+                       dictionary: tuple[str, ...], build: Callable[[Any], T], **options: Any) -> T:
+        """Stream the columns of ``path`` into ``build`` (see :func:`~sre_agent.snapshot.columns.read_columnar`)."""
+        self.files_read.append(self._rel(path))
+        result, value = read_columnar(path, required, optional, build, dictionary=dictionary, **options)
+        if result.problems:
+            self._note(path, "; ".join(result.problems), result.skipped)
+        return value
 
     def _source(self, source: str) -> Path:
         return source_path(self.folder, source)
@@ -126,24 +137,18 @@ class SnapshotBackend:
 
     def _load_objects(self) -> dict[tuple[str, str, str], list[K8sObject]]:
         path = self._source("objects")
-        result = self._read(path, ("Timestamp", "Body"), ("LogAttributes",))
+        times, bodies, attrs = self._read_text(path, ("Timestamp", "Body"), ("LogAttributes",))
         parsed: dict[str, Any] = {}  # identical bodies (unchanged objects across dumps) share one dict
         dumps: list[K8sObject] = []
         bad = 0
-        for ts, body, attrs in result.rows:
-            t = parse_timestamp(ts)
+        for t, body, attr in zip(times, bodies, attrs):
             data = parsed.get(body, _MISSING)
             if data is _MISSING:
-                try:
-                    data = json.loads(body)
-                except (ValueError, RecursionError):
-                    data = None
-                parsed[body] = data
-            objs = parse_objects(data, t, attrs) if (t is not None and data is not None) else []
+                data = parsed[body] = load_json(body)
+            objs = parse_objects(data, t, attr) if (t == t and data is not None) else []  # t != t: NaN, unreadable
             if not objs:
                 bad += 1
             dumps.extend(objs)
-        result.rows = []
         parsed.clear()
         if bad:
             self._note(path, f"{bad} row(s) without a readable Timestamp or object Body skipped", bad)
@@ -186,16 +191,13 @@ class SnapshotBackend:
 
     def _load_events(self) -> list[K8sEvent]:
         path = self._source("events")
-        result = self._read(path, ("Timestamp", "Body"), ())
+        times, bodies = self._read_text(path, ("Timestamp", "Body"), ())
         latest: dict[str, tuple[float, int, K8sEvent]] = {}
         anonymous: list[K8sEvent] = []
         bad = 0
-        for i, (ts, body) in enumerate(result.rows):
-            row_time = parse_timestamp(ts)
-            try:
-                data = json.loads(body)
-            except (ValueError, RecursionError):
-                data = None
+        for i, (row_time, body) in enumerate(zip(times, bodies)):
+            row_time = row_time if row_time == row_time else None  # NaN: unreadable
+            data = load_json(body)
             event = parse_event(data, row_time or 0.0) if isinstance(data, dict) else None
             if event is None:
                 bad += 1
@@ -208,7 +210,6 @@ class SnapshotBackend:
             old = latest.get(ident)
             if old is None or key >= old[:2]:
                 latest[ident] = (key[0], key[1], event)
-        result.rows = []
         if bad:
             self._note(path, f"{bad} row(s) without a readable event Body skipped", bad)
         events = [e for _t, _i, e in latest.values()] + anonymous
@@ -223,55 +224,59 @@ class SnapshotBackend:
         return [e for e in events if e.involved_namespace == namespace]
 
     # -- logs -------------------------------------------------------------------------------
-    def _logs(self) -> tuple[list[LogRecord], list[float]]:
-        return self._cached("logs", self._load_logs, lambda: ([], []), "logs")
+    def _logs(self) -> LogTable | None:
+        return self._cached("logs", self._load_logs, lambda: None, "logs")
 
-    def _load_logs(self) -> tuple[list[LogRecord], list[float]]:
+    def _load_logs(self) -> LogTable:
         path = self._source("logs")
-        result = self._read(path, LOG_REQUIRED, LOG_OPTIONAL)
-        records, bad = logs_from_rows(result.rows)
-        result.rows = []
+        table, bad = self._read_columnar(path, LOG_REQUIRED, LOG_OPTIONAL, LOG_DICTIONARY, LogTable.from_table,
+                                         block_size=LOG_BLOCK_SIZE)
         if bad:
             self._note(path, f"{bad} row(s) without a readable Timestamp skipped", bad)
-        return records, [r.time for r in records]
+        return table
 
     def logs(self, service: str | None = None, pod: str | None = None,
              since: float | None = None, until: float | None = None) -> list[LogRecord]:
         """Log records, oldest first, filtered by service and/or pod and time window."""
-        records, times = self._logs()
-        lo = bisect.bisect_left(times, since) if since is not None else 0
-        hi = bisect.bisect_right(times, until) if until is not None else len(times)
-        return [r for r in records[lo:hi]
-                if (service is None or r.service == service) and (pod is None or r.pod == pod)]
+        table = self._logs()
+        if table is None:
+            return []
+        return table.rows(table.select(service, pod, since, until))
+
+    def log_table(self) -> LogTable | None:
+        """The log records as columns (``None`` when the logs file is unusable): for analyses
+        that would otherwise ask :meth:`logs` for every record."""
+        return self._logs()
+
+    def _log_times(self) -> Any:
+        table = self._logs()
+        return table.time if table is not None else ()
 
     # -- spans ------------------------------------------------------------------------------
-    def _spans(self) -> tuple[list[Span], list[float]]:
-        return self._cached("spans", self._load_spans, lambda: ([], []), "traces")
+    def _spans(self) -> SpanTable | None:
+        return self._cached("spans", self._load_spans, lambda: None, "traces")
 
-    def _load_spans(self) -> tuple[list[Span], list[float]]:
+    def _load_spans(self) -> SpanTable:
         path = self._source("traces")
-        result = self._read(path, SPAN_REQUIRED, SPAN_OPTIONAL)
-        spans, bad = spans_from_rows(result.rows)
-        result.rows = []
+        table, bad = self._read_columnar(path, SPAN_REQUIRED, SPAN_OPTIONAL, SPAN_DICTIONARY, SpanTable.from_table)
         if bad:
             self._note(path, f"{bad} row(s) without a readable Timestamp or Duration skipped", bad)
-        return spans, [s.start for s in spans]
+        return table
 
-    def _spans_by_service(self) -> dict[str, tuple[list[Span], list[float]]]:
-        def build() -> dict[str, tuple[list[Span], list[float]]]:
-            out: dict[str, list[Span]] = {}
-            for s in self._spans()[0]:
-                out.setdefault(s.service, []).append(s)
-            return {k: (v, [s.start for s in v]) for k, v in out.items()}
-        return self._cached("spans_by_service", build)
+    def _span_starts(self) -> Any:
+        table = self._spans()
+        return table.start if table is not None else ()
+
+    def span_table(self) -> SpanTable | None:
+        """The spans as columns (``None`` when the traces file is unusable): for analyses that
+        would otherwise ask :meth:`spans` for every row."""
+        return self._spans()
 
     def spans(self, service: str | None = None, since: float | None = None,
               until: float | None = None) -> list[Span]:
         """Spans ordered by start, filtered by emitting service and start-time window."""
-        spans, starts = self._spans() if service is None else self._spans_by_service().get(service, ([], []))
-        lo = bisect.bisect_left(starts, since) if since is not None else 0
-        hi = bisect.bisect_right(starts, until) if until is not None else len(starts)
-        return spans[lo:hi]
+        table = self._spans()
+        return table.rows(table.select(service, since, until)) if table is not None else []
 
     # -- metrics ----------------------------------------------------------------------------
     def _metric_index(self) -> dict[tuple[str, str], list[Path]]:
@@ -357,15 +362,15 @@ class SnapshotBackend:
 
     def _data_ends(self) -> list[float]:
         ends = [d[-1].observed for d in self._objects().values() if d]
-        starts = self._spans()[1]
-        if starts:
-            ends.append(starts[-1])
+        starts = self._span_starts()
+        if len(starts):
+            ends.append(float(starts[-1]))
         events = self._events()
         if events:
             ends.append(max(e.time for e in events))
-        times = self._logs()[1]
-        if times:
-            ends.append(times[-1])
+        times = self._log_times()
+        if len(times):
+            ends.append(float(times[-1]))
         return ends
 
     def window(self) -> tuple[float, float]:
@@ -380,17 +385,17 @@ class SnapshotBackend:
         if objects:
             firsts.append(min(d[0].observed for d in objects.values()))
             lasts.append(max(d[-1].observed for d in objects.values()))
-        starts = self._spans()[1]
-        if starts:
-            firsts.append(starts[0])
-            lasts.append(starts[-1])
+        starts = self._span_starts()
+        if len(starts):
+            firsts.append(float(starts[0]))
+            lasts.append(float(starts[-1]))
         if not firsts:
             events = self._events()
             if events:
                 firsts.append(min(e.first_time or e.time for e in events))
-            times = self._logs()[1]
-            if times:
-                firsts.append(times[0])
+            times = self._log_times()
+            if len(times):
+                firsts.append(float(times[0]))
         start = min(firsts) if firsts else now
         end = max(lasts)
         return (min(start, end), end)

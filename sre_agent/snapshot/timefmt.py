@@ -168,3 +168,54 @@ def format_utc(epoch: float) -> str:
     if dt.microsecond:
         text += f".{dt.microsecond:06d}"
     return text + "Z"
+
+
+#: The recorder's TSV shape, the only one the vectorised path takes (others go through
+#: :func:`parse_timestamp` one by one).
+_TSV_SHAPE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?$"
+
+
+def parse_timestamp_column(column: object) -> "numpy.ndarray":  # noqa: F821 - numpy imported lazily
+    """A column of timestamps (any pyarrow string array) -> float64 epoch seconds, NaN if unreadable.
+
+    ``YYYY-MM-DD HH:MM:SS[.fraction]`` is parsed in compiled code (whole seconds plus the
+    fraction's nanoseconds over 1e9: bit-identical to :func:`parse_timestamp`, which adds
+    ``float("0.<digits>")``); any other shape, or a date the calendar lacks, is handed to
+    :func:`parse_timestamp` row by row.
+
+    >>> import pyarrow as pa
+    >>> parse_timestamp_column(pa.array(["2025-01-01 10:00:00.25", "2025-01-01T10:00:00Z", "2025-02-30 10:00:00"])).tolist()
+    [1735725600.25, 1735725600.0, nan]
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string())
+    n = len(column)
+    if n == 0:
+        return np.zeros(0, dtype=np.float64)
+    ok = pc.fill_null(pc.match_substring_regex(column, _TSV_SHAPE), False)
+    try:  # one strict ISO cast (it refuses 2025-02-30, 24:00:00, leap seconds): the whole column or nothing
+        ns = pc.cast(pc.if_else(ok, column, pa.scalar("1970-01-01 00:00:00")), pa.timestamp("ns"))
+        ns = pc.cast(ns, pa.int64()).to_numpy(zero_copy_only=False)
+        whole, frac = np.divmod(ns, 1_000_000_000)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        head = pc.utf8_slice_codeunits(column, 0, 19)
+        secs = pc.strptime(pc.if_else(ok, head, pa.scalar("1970-01-01 00:00:00")), format="%Y-%m-%d %H:%M:%S",
+                           unit="s", error_is_null=True)
+        # strptime rolls 2025-02-30 over into March: only a date that prints back the same is taken
+        ok = pc.and_(ok, pc.fill_null(pc.equal(pc.strftime(secs, format="%Y-%m-%d %H:%M:%S"), head), False))
+        frac = pc.cast(pc.utf8_rpad(pc.utf8_slice_codeunits(pc.if_else(ok, column, pa.scalar("")), 20, 29),
+                                    width=9, padding="0"), pa.int64()).to_numpy(zero_copy_only=False)
+        whole = pc.cast(pc.fill_null(secs, 0), pa.int64()).to_numpy(zero_copy_only=False)
+    out = whole.astype(np.float64) + frac / 1e9
+    good = ok.to_numpy(zero_copy_only=False)
+    if not good.all():
+        for i in np.flatnonzero(~good).tolist():
+            t = parse_timestamp(column[i].as_py())
+            out[i] = np.nan if t is None else t
+    return out

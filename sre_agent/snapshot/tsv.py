@@ -1,4 +1,7 @@
-r"""A forgiving reader for the recorder's pandas-written TSV files.
+r"""A forgiving reader for the recorder's pandas-written TSV files, row by row (the csv module).
+
+The backend reads with the compiled reader of :mod:`~sre_agent.snapshot.columns`; this one reads
+what that one refuses as a whole (invalid UTF-8, say), replacing bad bytes.
 
 pandas ``to_csv(sep="\t", index=False)`` writes a header row, tab separators, and wraps a
 field holding a tab, newline, carriage return or ``"`` in ``"..."`` with inner quotes doubled
