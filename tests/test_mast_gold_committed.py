@@ -33,15 +33,17 @@ def test_every_trace_has_three_passes_and_an_adjudication_that_names_its_rules()
     assert len(manifest) >= 77
     for name in ("pass-a.jsonl", "pass-b.jsonl", "pass-c.jsonl", "adjudicated.jsonl"):
         rows = _labels(name)
-        assert set(rows) == manifest, name
+        # the third pass relabelled the 101 traces of the first adjudication; later strata have two passes
+        assert set(rows) == manifest if name != "pass-c.jsonl" else set(rows) <= manifest and len(rows) >= 101, name
         assert all(set(r["labels"]) == set(MODE_IDS) for r in rows.values()), name
         assert all(r["reasons"].get(m) for r in rows.values() for m, v in r["labels"].items() if v), name
     a, b, gold = _labels("pass-a.jsonl"), _labels("pass-b.jsonl"), _labels("adjudicated.jsonl")
     disputed = [t for t in manifest if a[t]["labels"] != b[t]["labels"] or a[t]["task_completion"] != b[t]["task_completion"]]
     assert disputed and all(gold[t]["adjudication"] not in ("", "agreed") for t in disputed)
     c = _labels("pass-c.jsonl")
-    three_way = [t for t in manifest if not (a[t]["labels"] == b[t]["labels"] == c[t]["labels"]
-                                             and a[t]["task_completion"] == b[t]["task_completion"] == c[t]["task_completion"])]
+    passes = {t: [a[t], b[t]] + ([c[t]] if t in c else []) for t in manifest}
+    three_way = [t for t in manifest if len({json.dumps(p["labels"], sort_keys=True) for p in passes[t]}) > 1
+                 or len({p["task_completion"] for p in passes[t]}) > 1]
     assert all(re.search(r"\bR\d{1,2}\b", gold[t]["adjudication"]) for t in three_way)  # CONVENTIONS.md's rules
     assert all(gold[t]["adjudication"] == "agreed" for t in manifest if t not in three_way)
     for t in manifest:  # every trace is rendered for reading, and no hidden event leaks into it
@@ -61,10 +63,13 @@ def test_kappa_table_recomputes_with_scikit_learn(report: dict) -> None:
     assert rows["3.2"]["kappa"] < 0.6 < rows["1.3"]["kappa"]  # where the definitions left room, and where not
 
 
-#: modes below the F1 target with >= 5 gold positives, reported as they are (README, "MAST gold set"):
-#: on the held-out half 1.5 is 0.889 (one of its 5 positives is a single extra verify round after the
-#: incident was explained, which R9 counts and the 1.5 detector does not); never retuned against it
-KNOWN_MISSES = {"all": set(), "held-out": {"1.5"}}
+#: modes below the F1 target with >= 5 gold positives, reported as they are (README, "MAST gold set"),
+#: never retuned against the held-out half: 1.5 (a single extra verify round after the incident was
+#: explained, and an investigation cut off by a round limit, both R9; the detector counts neither),
+#: 2.5 (a planner pushing a candidate the investigator's own evidence contradicts, R16 read with the
+#: definition; the detector only sees re-proposals of rejected claims), 3.1 (alerts ruled out while their
+#: own service shows the alerted latency, R7 as clarified)
+KNOWN_MISSES = {"all": {"1.5", "2.5"}, "held-out": {"1.5", "3.1"}}
 
 
 @pytest.mark.parametrize("subset", ["all", "held-out"])
