@@ -15,7 +15,7 @@ import pytest
 from autogen_core.models import SystemMessage, UserMessage
 
 from sre_agent.llm.decisions import (
-    Choices, as_function_calls, choices_from, decision_format, with_decision_prompt,
+    Choices, as_function_calls, as_text_history, choices_from, decision_format, with_decision_prompt,
 )
 from sre_agent.llm.schemas import with_marker
 from sre_agent.llm.usable import check_answer, parse_block
@@ -117,6 +117,19 @@ def test_only_the_roles_own_system_prompt_is_shortened() -> None:
     assert with_decision_prompt(msgs, "verifier")[0] is msgs[0]
 
 
+def test_tool_history_is_written_as_text_for_a_request_without_tools() -> None:
+    from autogen_core import FunctionCall
+    from autogen_core.models import AssistantMessage, FunctionExecutionResult, FunctionExecutionResultMessage
+
+    msgs = [UserMessage(content="task", source="user"),
+            AssistantMessage(content=[FunctionCall(id="call_1", name="search_logs", arguments='{"service": "cart"}')], source="investigator"),
+            FunctionExecutionResultMessage(content=[FunctionExecutionResult(call_id="call_1", name="search_logs", content="3 errors")])]
+    out = as_text_history(msgs)
+    assert out[0] is msgs[0] and isinstance(out[1].content, str) and isinstance(out[2], UserMessage)
+    assert json.loads(out[1].content) == {"calls": [{"args": {"service": "cart"}, "id": "call_1", "tool": "search_logs"}]}
+    assert out[2].content == "TOOL RESULT call_1 search_logs: 3 errors"
+
+
 def _first_choice(node: dict[str, Any]) -> Any:
     """The answer a schema-following model that always takes the first choice would write."""
     if "const" in node:
@@ -143,10 +156,13 @@ def _answer(body: dict[str, Any], n: int) -> str:
     return json.dumps(doc)
 
 
-def test_a_constrained_triage_acts_and_reaches_verification(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fixes", [[], ["all=off"]])
+def test_a_constrained_triage_acts_and_reaches_verification(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            fixes: list[str]) -> None:
     """Against a real HTTP server whose answers follow each request's schema: the investigator's
     request carries no tool schemas, its answer becomes tool calls that run, and a plan citing
-    their ids reaches the verifier."""
+    their ids reaches the verifier.  With the fixes off the agents see the raw transcript: its
+    tool calls and results travel as text (a server refuses tool messages without tools)."""
     from sre_agent.config import load_config
     from sre_agent.runner import run_triage
     from sre_agent.trace import read_trace
@@ -156,13 +172,15 @@ def test_a_constrained_triage_acts_and_reaches_verification(tmp_path: Path, monk
     with StubServer(answer=_answer) as srv:
         write_profile(tmp_path, "decide", srv.base_url, decision_mode="constrained", max_tokens=256)
         (tmp_path / "config.yaml").write_text("budgets:\n  max_turns: 8\n", encoding="utf-8")
-        config = load_config(tmp_path / "config.yaml", [], "decide")
+        config = load_config(tmp_path / "config.yaml", fixes, "decide")
         result = run_triage(alert=scen / "alerts", output_dir=tmp_path / "run", config=config)
         requests = list(srv.requests)
     titles = [r["response_format"]["schema"]["title"] for r in requests]
     assert titles[:2] == ["plan", "tool_calls"] and "verdicts" in titles and "summary" in titles
     investigator = requests[titles.index("tool_calls")]
     assert not investigator.get("tools")  # the tools travel in the schema only
+    sent = [m for r in requests for m in r["messages"]]
+    assert not [m for m in sent if m["role"] == "tool" or m.get("tool_calls")]
     assert investigator["messages"][0]["content"].startswith("ROLE: investigator\n\nYou run the pending steps")
     events = list(read_trace(tmp_path / "run" / "trace.jsonl"))
     assert result.stats["tool_calls"] >= 1 and not [e for e in events if e["type"] == "unusable_answer"]

@@ -40,7 +40,7 @@ from importlib import resources
 from typing import Any
 
 from autogen_core import FunctionCall
-from autogen_core.models import LLMMessage, SystemMessage
+from autogen_core.models import AssistantMessage, FunctionExecutionResultMessage, LLMMessage, SystemMessage, UserMessage
 
 #: schema title of the investigator's constrained answer (read back into tool calls)
 TOOL_CALLS = "tool_calls"
@@ -192,6 +192,30 @@ def with_decision_prompt(messages: Sequence[LLMMessage], role: str) -> list[LLMM
             for m in messages]
 
 
+def as_text_history(messages: Sequence[LLMMessage]) -> list[LLMMessage]:
+    """``messages`` with tool calls and tool results written as text, for a request that carries
+    no tool schemas (a server then refuses tool-call messages): an assistant's calls become the
+    ``{"calls": [...]}`` object it answered, their results a ``TOOL RESULT`` message per call."""
+    out: list[LLMMessage] = []
+    for m in messages:
+        if isinstance(m, AssistantMessage) and not isinstance(m.content, str):
+            calls = [{"tool": c.name, "args": _args(c.arguments), "id": c.id} for c in m.content]
+            out.append(AssistantMessage(content=json.dumps({"calls": calls}, sort_keys=True), source=m.source))
+        elif isinstance(m, FunctionExecutionResultMessage):
+            text = "\n".join(f"TOOL RESULT {r.call_id} {r.name}: {r.content}" for r in m.content)
+            out.append(UserMessage(content=text, source="tools"))
+        else:
+            out.append(m)
+    return out
+
+
+def _args(text: str) -> Any:
+    try:
+        return json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return text
+
+
 def as_function_calls(content: str, first_id: int = 1) -> list[FunctionCall] | None:
     """The tool calls a constrained investigator answer names (None: not such an answer;
     the usability check then reads the text as it is)."""
@@ -207,4 +231,4 @@ def as_function_calls(content: str, first_id: int = 1) -> list[FunctionCall] | N
 
 
 __all__ = ["Choices", "TOOL_CALLS", "as_function_calls", "calls_schema", "choices_from", "decision_format",
-           "decision_prompt", "plan_schema", "summary_schema", "verdicts_schema", "with_decision_prompt"]
+           "decision_prompt", "as_text_history", "plan_schema", "summary_schema", "verdicts_schema", "with_decision_prompt"]

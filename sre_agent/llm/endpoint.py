@@ -33,7 +33,7 @@ from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage
 
 from ..config import OpenAIConfig
 from ._delegate import DelegatingClient
-from .decisions import TOOL_CALLS, Choices, as_function_calls, decision_format
+from .decisions import TOOL_CALLS, Choices, as_function_calls, as_text_history, decision_format
 from .limits import EndpointSemaphore, retrying
 from .schemas import response_format, schema_name, with_marker
 
@@ -116,9 +116,10 @@ class EndpointClient(DelegatingClient):
 
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
         name = schema_name((kwargs.get("extra_create_args") or {}).get("response_format"))
-        if name == TOOL_CALLS:  # the tools are in the schema: the server's own tool grammar stays out
+        if self.constrained:  # the tools are in the schema: the server's own tool grammar stays out
             kwargs = {**kwargs, "tools": []}
             kwargs.pop("tool_choice", None)
+            messages = as_text_history(messages)
         result = await self._inner.create(messages, **kwargs)
         if name == TOOL_CALLS and isinstance(result.content, str):
             calls = as_function_calls(result.content, self._calls + 1)
