@@ -96,6 +96,18 @@ def test_llama_cpp_turns_each_schema_into_a_grammar(role: str) -> None:
     assert "root ::=" in grammar and "otel-demo" in grammar  # an enum of the state's made it in
 
 
+def test_each_plan_action_carries_what_it_needs() -> None:
+    """investigate names a step, verify/conclude a root cause and no step, give_up neither: an
+    empty "investigate" plan, which would end the run undecided, is not in the grammar."""
+    branches = decision_format("planner", choices_from(_state(), TOOLS))["schema"]["anyOf"]
+    by_action = {json.dumps(b["properties"]["action"], sort_keys=True): b["properties"] for b in branches}
+    investigate = by_action['{"const": "investigate"}']
+    assert investigate["steps"]["minItems"] == 1 and "minItems" not in investigate["root_causes"]
+    verify = next(p for a, p in by_action.items() if "verify" in a)
+    assert verify["steps"]["maxItems"] == 0 and verify["root_causes"]["minItems"] == 1
+    assert by_action['{"const": "give_up"}']["root_causes"]["maxItems"] == 0
+
+
 def test_a_schema_shaped_answer_is_read_by_the_same_parsers() -> None:
     plan = {"hypotheses": [{"entity": "otel-demo/Deployment/cart", "mechanism": "crash", "score": 0.7, "evidence": ["call_1"]}],
             "steps": [{"tool": "search_logs", "args": {"service": "cart"}, "why": "errors"}],
@@ -149,10 +161,8 @@ def _first_choice(node: dict[str, Any]) -> Any:
 def _answer(body: dict[str, Any], n: int) -> str:
     schema = (body.get("response_format") or {}).get("schema") or {}
     doc = _first_choice(schema)
-    if schema.get("title") == "plan":  # verify (no more steps) once a call is cited, else investigate
-        cited = bool(doc["hypotheses"] and doc["hypotheses"][0]["evidence"])
-        doc["action"] = "verify" if cited else "investigate"
-        doc["steps"] = [] if cited else doc["steps"]
+    if schema.get("title") == "plan" and doc["hypotheses"][0]["evidence"]:  # a call is cited: the verify branch
+        doc = _first_choice(schema["anyOf"][1])
     return json.dumps(doc)
 
 

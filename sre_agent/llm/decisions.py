@@ -48,7 +48,6 @@ TOOL_CALLS = "tool_calls"
 MAX_STEPS, MAX_HYPOTHESES, MAX_REFS, MAX_FINDINGS, MAX_TEXT = 3, 3, 3, 6, 80
 #: object kinds a constrained step may name (list_objects, analyze_cluster)
 KINDS = ("Pod", "Deployment", "Service", "ConfigMap", "NetworkPolicy", "HorizontalPodAutoscaler", "StatefulSet")
-ACTIONS = ("investigate", "verify", "conclude", "give_up")
 CHECKS = ("entity_exists", "anomaly_observed", "upstream_of_alerts")
 
 
@@ -125,19 +124,33 @@ def _steps(c: Choices, why: bool) -> dict[str, Any]:
     for tool in c.tools:
         props: dict[str, Any] = {"tool": {"const": tool}, "args": _tool_args(tool, c)}
         if why:
-            props["why"] = _text(60)
+            props["why"] = _text(40)
         branches.append(_obj(props))
     return _list({"anyOf": branches}, tuple(c.tools), MAX_STEPS)
 
 
 def plan_schema(c: Choices) -> dict[str, Any]:
     """The planner's answer: hypotheses, then steps, root causes and the action (in that order:
-    the grammar writes keys as listed, so the action comes after what it rests on)."""
-    hyp = _obj({"entity": _enum(c.entities), "mechanism": _text(60), "score": {"type": "number"},
+    the grammar writes keys as listed, so the action comes after what it rests on).
+
+    Each action is a branch with what it needs: "investigate" names at least one step, "verify"
+    and "conclude" at least one root cause and no step, "give_up" neither.  Which branch, which
+    steps and which entities stay the model's choice; an empty plan that would end the run
+    without a decision ("investigate" with nothing to investigate) cannot be written.
+    """
+    hyp = _obj({"entity": _enum(c.entities), "mechanism": _text(40), "score": {"type": "number"},
                 "evidence": _list(_enum(c.call_ids), c.call_ids)})
-    return {"title": "plan", **_obj({"hypotheses": _list(hyp, c.entities, MAX_HYPOTHESES), "steps": _steps(c, why=True),
-                                     "root_causes": _list(_enum(c.entities), c.entities, 2),
-                                     "action": _enum(ACTIONS)})}
+    hyps = _list(hyp, c.entities, MAX_HYPOTHESES)
+    roots = _list(_enum(c.entities), c.entities, 2)
+    none = {"type": "array", "maxItems": 0}
+    branches = [
+        _obj({"hypotheses": hyps, "steps": {**_steps(c, why=True), "minItems": 1}, "root_causes": roots,
+              "action": {"const": "investigate"}}),
+        _obj({"hypotheses": hyps, "steps": none, "root_causes": {**roots, "minItems": 1},
+              "action": _enum(("verify", "conclude"))}),
+        _obj({"hypotheses": hyps, "steps": none, "root_causes": none, "action": {"const": "give_up"}}),
+    ]
+    return {"title": "plan", "anyOf": branches}
 
 
 def verdicts_schema(c: Choices) -> dict[str, Any]:
