@@ -106,6 +106,10 @@ def test_each_plan_action_carries_what_it_needs() -> None:
     verify = next(p for a, p in by_action.items() if "verify" in a)
     assert verify["steps"]["maxItems"] == 0 and verify["root_causes"]["minItems"] == 1
     assert by_action['{"const": "give_up"}']["root_causes"]["maxItems"] == 0
+    # before any call there is nothing to give up on
+    first = decision_format("planner", Choices(namespace="otel-demo", services=("cart",), entities=("otel-demo/Service/cart",),
+                                               tools=TOOLS))["schema"]["anyOf"]
+    assert ["give_up" in json.dumps(b["properties"]["action"]) for b in first] == [False, False]
 
 
 def test_a_schema_shaped_answer_is_read_by_the_same_parsers() -> None:

@@ -134,9 +134,10 @@ def plan_schema(c: Choices) -> dict[str, Any]:
     the grammar writes keys as listed, so the action comes after what it rests on).
 
     Each action is a branch with what it needs: "investigate" names at least one step, "verify"
-    and "conclude" at least one root cause and no step, "give_up" neither.  Which branch, which
-    steps and which entities stay the model's choice; an empty plan that would end the run
-    without a decision ("investigate" with nothing to investigate) cannot be written.
+    and "conclude" at least one root cause and no step, "give_up" neither -- and giving up is a
+    choice only once a call was made (before that there is nothing it could rest on).  Which
+    branch, which steps and which entities stay the model's choice; an empty plan that would end
+    the run without a decision ("investigate" with nothing to investigate) cannot be written.
     """
     hyp = _obj({"entity": _enum(c.entities), "mechanism": _text(40), "score": {"type": "number"},
                 "evidence": _list(_enum(c.call_ids), c.call_ids)})
@@ -148,8 +149,9 @@ def plan_schema(c: Choices) -> dict[str, Any]:
               "action": {"const": "investigate"}}),
         _obj({"hypotheses": hyps, "steps": none, "root_causes": {**roots, "minItems": 1},
               "action": _enum(("verify", "conclude"))}),
-        _obj({"hypotheses": hyps, "steps": none, "root_causes": none, "action": {"const": "give_up"}}),
     ]
+    if c.call_ids:
+        branches.append(_obj({"hypotheses": hyps, "steps": none, "root_causes": none, "action": {"const": "give_up"}}))
     return {"title": "plan", "anyOf": branches}
 
 
