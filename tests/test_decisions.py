@@ -94,6 +94,8 @@ def test_llama_cpp_turns_each_schema_into_a_grammar(role: str) -> None:
     c = Choices(**{**choices_from(_state(), TOOLS).__dict__, "signals": {"call_3": ("error_logs",)}})
     grammar = json_schema_to_gbnf(json.dumps(decision_format(role, c)["schema"]))
     assert "root ::=" in grammar and "otel-demo" in grammar  # an enum of the state's made it in
+    # no free JSON anywhere (an array without items gets the generic rule, its maxItems ignored)
+    assert "value ::=" not in grammar and "array ::=" not in grammar
 
 
 def test_each_plan_action_carries_what_it_needs() -> None:
@@ -105,6 +107,7 @@ def test_each_plan_action_carries_what_it_needs() -> None:
     assert investigate["steps"]["minItems"] == 1 and "minItems" not in investigate["root_causes"]
     verify = next(p for a, p in by_action.items() if "verify" in a)
     assert verify["steps"]["maxItems"] == 0 and verify["root_causes"]["minItems"] == 1
+    assert all(list(b["properties"])[0] == "action" for b in branches)  # chosen first, the rest follows it
     assert by_action['{"const": "give_up"}']["root_causes"]["maxItems"] == 0
     # before any call there is nothing to give up on
     first = decision_format("planner", Choices(namespace="otel-demo", services=("cart",), entities=("otel-demo/Service/cart",),

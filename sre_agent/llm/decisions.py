@@ -95,6 +95,7 @@ def _enum(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 
 def _list(item: dict[str, Any], values: tuple[str, ...] | None = None, limit: int = MAX_REFS) -> dict[str, Any]:
+    """An array of ``item`` with at most ``limit`` entries (none when ``values`` is empty)."""
     if values is not None and not values:
         return {"type": "array", "items": item, "maxItems": 0}
     return {"type": "array", "items": item, "maxItems": limit}
@@ -130,8 +131,9 @@ def _steps(c: Choices, why: bool) -> dict[str, Any]:
 
 
 def plan_schema(c: Choices) -> dict[str, Any]:
-    """The planner's answer: hypotheses, then steps, root causes and the action (in that order:
-    the grammar writes keys as listed, so the action comes after what it rests on).
+    """The planner's answer: the action first, then hypotheses, steps and root causes (the
+    grammar writes keys as listed: with the action last, small models wrote ``"steps": []`` out of
+    habit and were then held to verifying with no evidence).
 
     Each action is a branch with what it needs: "investigate" names at least one step, "verify"
     and "conclude" at least one root cause and no step, "give_up" neither -- and giving up is a
@@ -143,15 +145,15 @@ def plan_schema(c: Choices) -> dict[str, Any]:
                 "evidence": _list(_enum(c.call_ids), c.call_ids)})
     hyps = _list(hyp, c.entities, MAX_HYPOTHESES)
     roots = _list(_enum(c.entities), c.entities, 2)
-    none = {"type": "array", "maxItems": 0}
+    none = {"type": "array", "items": {"type": "string", "maxLength": 0}, "maxItems": 0}  # items: else the grammar ignores maxItems
     branches = [
-        _obj({"hypotheses": hyps, "steps": {**_steps(c, why=True), "minItems": 1}, "root_causes": roots,
-              "action": {"const": "investigate"}}),
-        _obj({"hypotheses": hyps, "steps": none, "root_causes": {**roots, "minItems": 1},
-              "action": _enum(("verify", "conclude"))}),
+        _obj({"action": {"const": "investigate"}, "hypotheses": hyps, "steps": {**_steps(c, why=True), "minItems": 1},
+              "root_causes": roots}),
+        _obj({"action": _enum(("verify", "conclude")), "hypotheses": hyps, "steps": none,
+              "root_causes": {**roots, "minItems": 1}}),
     ]
     if c.call_ids:
-        branches.append(_obj({"hypotheses": hyps, "steps": none, "root_causes": none, "action": {"const": "give_up"}}))
+        branches.append(_obj({"action": {"const": "give_up"}, "hypotheses": hyps, "steps": none, "root_causes": none}))
     return {"title": "plan", "anyOf": branches}
 
 
