@@ -14,8 +14,9 @@ configuration and an ablation file into ``--out`` and calls ``python -m sre_agen
         --api-key-env MY_KEY --jobs 8 --out runs/big-model [--decision-mode constrained]
     python benchmarks/real_model_ablation.py --table runs/small-real-model   # any ablation folder
 
-The columns: runs; mean root-cause recall; incomplete rate; tool calls per run (mean); runs
-with at least one tool call; runs in which the verifier was asked (a verifier model call); runs
+The columns: runs; mean root-cause recall; incomplete rate; tool calls executed per run (mean);
+tool calls the model made per run (``tool_call`` events, executed or blocked by a fix); runs that
+made at least one; runs with at least one executed; runs in which the verifier was asked (a verifier model call); runs
 with a verification recorded (by the verifier, or by the verification gate re-checking claims at
 the exit);
 unusable answers (total); median wall per run in seconds (a run's own ``wall_s``).
@@ -95,6 +96,7 @@ def run_rows(folder: Path) -> list[dict[str, Any]]:
         rows.append({"profile": key["config"]["model"], "setting": _setting(key["config"]["fixes"]),
                      "scenario": result.get("scenario"), "recall": (result.get("score") or {}).get("recall"),
                      "incomplete": bool(stats.get("incomplete")), "tool_calls": int(stats.get("tool_calls", 0)),
+                     "made": sum(e["type"] == "tool_call" for e in events),
                      "verified": any(e["type"] == "model_call" and e.get("agent") == "verifier" for e in events),
                      "checked": any(e["type"] == "verification" for e in events),
                      "unusable": int(stats.get("unusable_answers", 0)), "stop_reason": stats.get("stop_reason", ""),
@@ -107,8 +109,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         groups[(r["profile"], r["setting"])].append(r)
-    lines = ["| profile | setting | runs | recall | incomplete | tool calls/run | runs acting | verifier asked | verification recorded | unusable | median wall s | stop reasons | MAST modes (runs) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| profile | setting | runs | recall | incomplete | tool calls/run | calls made/run | runs making a call | runs with a call executed | verifier asked | verification recorded | unusable | median wall s | stop reasons | MAST modes (runs) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (profile, setting), rs in sorted(groups.items()):
         recalls = [r["recall"] for r in rs if r["recall"] is not None]
         stops: dict[str, int] = defaultdict(int)
@@ -120,6 +122,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         n = len(rs)
         lines.append(f"| {profile} | {setting} | {n} | {statistics.mean(recalls) if recalls else float('nan'):.2f} | "
                      f"{sum(r['incomplete'] for r in rs) / n:.0%} | {statistics.mean(r['tool_calls'] for r in rs):.1f} | "
+                     f"{statistics.mean(r['made'] for r in rs):.1f} | {sum(r['made'] > 0 for r in rs)}/{n} | "
                      f"{sum(r['tool_calls'] > 0 for r in rs)}/{n} | {sum(r['verified'] for r in rs)}/{n} | {sum(r['checked'] for r in rs)}/{n} | "
                      f"{sum(r['unusable'] for r in rs)} | {statistics.median(r['wall_s'] for r in rs):.0f} | "
                      f"{', '.join(f'{k} {v}' for k, v in sorted(stops.items()))} | "
