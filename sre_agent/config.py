@@ -90,6 +90,10 @@ class OpenAIConfig(_Strict):
     #: (constrained decoding where the server supports it); "json_object_schema": the same in the
     #: dialect {"type": "json_object", "schema": ...} (llama-cpp-python's server); "none": free text
     response_format: Literal["none", "json_schema", "json_object_schema"] = "none"
+    #: "constrained": every role's answer schema is built from the turn's state (tool, entity and
+    #: hypothesis enums, capped text and lists; sre_agent.llm.decisions), sent as
+    #: {"type": "json_object", "schema": ...}; "free": as response_format says
+    decision_mode: Literal["free", "constrained"] = "free"
     #: calls in flight to this endpoint at once, across the threads and processes of one machine
     max_concurrency: int = Field(4, ge=1)
     #: a folder for the disk response cache (keyed by the full request); none: no cache
@@ -101,7 +105,8 @@ class OpenAIConfig(_Strict):
     def request_params(self) -> dict[str, Any]:
         """What, besides the messages and tools, decides an answer (run keys, cache keys)."""
         return {"model": self.model, "base_url": self.base_url, "temperature": self.temperature,
-                "max_tokens": self.max_tokens, "stop": list(self.stop), "response_format": self.response_format}
+                "max_tokens": self.max_tokens, "stop": list(self.stop), "response_format": self.response_format} \
+            | ({"decision_mode": self.decision_mode} if self.decision_mode != "free" else {})
 
 
 class ModelProfile(_Strict):

@@ -1,6 +1,8 @@
 """One triage driven by a real small language model (SmolLM2-135M-Instruct) behind llama-cpp-python's
-OpenAI-compatible server on 127.0.0.1: it ends within its budgets, exit 0, every planner answer is
-either applied or counted unusable, and a diagnosis without a confirmed cause is flagged incomplete.
+OpenAI-compatible server on 127.0.0.1, with decisions it can make (the smollm2-decisions profile:
+each turn's choices as a JSON-schema grammar, issue 23): it acts (at least one tool call), ends
+within its budgets, exit 0, every planner answer is either applied or counted unusable, and a
+diagnosis without a confirmed cause is flagged incomplete.
 
 Needs the optional extra ``llm`` (``pip install -e '.[llm]'``); skipped without it, unless
 ``SRE_AGENT_REQUIRE_LLM=1`` (CI), where a missing package fails the test.
@@ -26,14 +28,17 @@ pytestmark = [pytest.mark.llm, pytest.mark.slow,
                                  reason=f"{', '.join(MISSING)} not installed (pip install -e '.[llm]')")]
 
 MAX_WALL = 420
-#: the run's own limits; served with an 8192-token context (with chatml-function-calling the 11 tool schemas
-#: alone are ~3100 tokens of the investigator's prompt: 4096 overflowed, HTTP 400 context_length_exceeded)
-RUN_CONFIG = f"""model: smollm2
+#: the run's own limits (as configs/small-model-decisions.yaml): the tools travel in the answer's schema,
+#: so a call is ~1k tokens and the server's 4096-token context holds it
+RUN_CONFIG = f"""model: smollm2-decisions
 budgets:
   max_turns: 6
   max_tool_calls: 12
   max_wall_seconds: {MAX_WALL}
-  max_tokens_per_call: 2500
+  max_tokens_per_call: 2600
+context:
+  own_messages: 1
+  max_state_tokens: 700
 """
 
 
@@ -43,7 +48,7 @@ def test_small_real_model_triage_ends_within_budget_and_flagged(tmp_path: Path) 
     cfg = tmp_path / "run.yaml"
     cfg.write_text(RUN_CONFIG, encoding="utf-8")
     out = tmp_path / "out"
-    with LlamaCppServer(smollm2_gguf(), chat_format="chatml-function-calling", log=tmp_path / "llama.log") as server:
+    with LlamaCppServer(smollm2_gguf(), chat_format="chatml", n_ctx=4096, log=tmp_path / "llama.log") as server:
         proc = run_cli("triage", "--alert", scenario / "alerts", "--config", cfg, "--output-dir", out, "--format", "json",
                        env={"SRE_AGENT_LLM_BASE_URL": server.base_url, "SRE_AGENT_LLM_KEY": "unused"},
                        timeout=MAX_WALL + 240)
@@ -54,8 +59,10 @@ def test_small_real_model_triage_ends_within_budget_and_flagged(tmp_path: Path) 
     stats = json.loads((out / "stats.json").read_text())
     agent_output = json.loads((out / "agent_output.json").read_text())
     events = [json.loads(x) for x in (out / "trace.jsonl").read_text().splitlines()]
-    # a real model was asked, and the run stayed within its budgets
+    # a real model was asked, it acted, and the run stayed within its budgets
     assert stats["model_calls"] >= 1, stats
+    calls = [e for e in events if e["type"] == "tool_call" and e["agent"] == "investigator"]
+    assert stats["tool_calls"] >= 1 and calls, (stats, [e.get("output") for e in events if e["type"] == "model_call"])
     assert stats["steps"] <= 6 and stats["tool_calls"] <= 12, stats
     assert stats["wall_s"] <= MAX_WALL + 60, stats  # a call in flight is cancelled at the wall budget
     assert events[-1]["type"] == "run_end" and events[-1]["stop_reason"] == stats["stop_reason"]

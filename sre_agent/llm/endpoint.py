@@ -5,7 +5,9 @@ From the outside in:
 * :class:`EndpointClient` -- the profile's per-call parameters (:meth:`EndpointClient.call_args`:
   ``max_tokens``, ``stop``, and with ``response_format: json_schema`` (or the older dialect
   ``json_object_schema``) a JSON schema for the
-  planner / verifier / summarizer, whose bare-JSON answers get their marker back);
+  planner / verifier / summarizer, whose bare-JSON answers get their marker back; with
+  ``decision_mode: constrained`` each role's schema built from the turn's choices by
+  :mod:`sre_agent.llm.decisions`, the investigator's answer read back into tool calls);
 * ``autogen_ext.models.cache.ChatCompletionCache`` over a ``DiskCacheStore`` (when the profile
   names a ``cache`` folder): the key hashes the messages, tools, JSON mode and the call
   parameters above, inside a namespace of the endpoint's model, base URL and temperature
@@ -31,6 +33,7 @@ from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage
 
 from ..config import OpenAIConfig
 from ._delegate import DelegatingClient
+from .decisions import TOOL_CALLS, Choices, as_function_calls, as_text_history, decision_format
 from .limits import EndpointSemaphore, retrying
 from .schemas import response_format, schema_name, with_marker
 
@@ -86,24 +89,44 @@ class EndpointClient(DelegatingClient):
     def __init__(self, inner: ChatCompletionClient, cfg: OpenAIConfig) -> None:
         super().__init__(inner)
         self.cfg = cfg
+        self._calls = 0  # tool calls read from constrained investigator answers (their ids)
 
-    def call_args(self, role: str) -> dict[str, Any]:
-        """The ``extra_create_args`` of a call by ``role`` (part of the cache key)."""
+    @property
+    def constrained(self) -> bool:
+        """True when each turn's answer schema is built from the state (``decision_mode``)."""
+        return self.cfg.decision_mode == "constrained"
+
+    def call_args(self, role: str, choices: Choices | None = None) -> dict[str, Any]:
+        """The ``extra_create_args`` of a call by ``role`` (part of the cache key); ``choices``
+        (constrained profiles) are what the state offers this turn."""
         args: dict[str, Any] = {}
         if self.cfg.max_tokens is not None:
             args["max_tokens"] = self.cfg.max_tokens
         if self.cfg.stop:
             args["stop"] = list(self.cfg.stop)
-        if self.cfg.response_format != "none":
+        if self.constrained and choices is not None:
+            fmt = decision_format(role, choices)
+            if fmt is not None:
+                args["response_format"] = fmt
+        elif self.cfg.response_format != "none":
             fmt = response_format(role, self.cfg.response_format)
             if fmt is not None:
                 args["response_format"] = fmt
         return args
 
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
-        result = await self._inner.create(messages, **kwargs)
         name = schema_name((kwargs.get("extra_create_args") or {}).get("response_format"))
-        if name and isinstance(result.content, str):
+        if self.constrained:  # the tools are in the schema: the server's own tool grammar stays out
+            kwargs = {**kwargs, "tools": []}
+            kwargs.pop("tool_choice", None)
+            messages = as_text_history(messages)
+        result = await self._inner.create(messages, **kwargs)
+        if name == TOOL_CALLS and isinstance(result.content, str):
+            calls = as_function_calls(result.content, self._calls + 1)
+            if calls is not None:
+                self._calls += len(calls)
+                result = result.model_copy(update={"content": calls})
+        elif name and isinstance(result.content, str):
             result = result.model_copy(update={"content": with_marker(name, result.content)})
         return result
 

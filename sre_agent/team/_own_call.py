@@ -34,7 +34,7 @@ async def _once(orch: Any, agent: str, messages: Sequence[Any]) -> CreateResult 
     orch.model_calls += 1
     orch.total_tokens += tokens
     orch.max_context_tokens = max(orch.max_context_tokens, tokens)
-    args = call_args(orch.client, agent)
+    args = call_args(orch.client, agent, orch)
     with telemetry.span("sre_agent.model_call", parent=orch.turn_spans.open(), agent=agent, context_tokens=tokens,
                         messages=len(messages), model_call=orch.model_calls):
         deadline = CALL_DEADLINE.set(time.monotonic() + orch.wall_left())
