@@ -60,16 +60,16 @@ def test_kappa_table_recomputes_with_scikit_learn(report: dict) -> None:
         assert (rows[m]["pos_a"], rows[m]["pos_b"]) == (sum(va), sum(vb))
         if len(set(va) | set(vb)) > 1:
             assert rows[m]["kappa"] == pytest.approx(cohen_kappa_score(va, vb))
-    assert rows["3.2"]["kappa"] < 0.6 < rows["1.3"]["kappa"]  # where the definitions left room, and where not
+    assert rows["3.2"]["kappa"] < 0.7 < rows["1.3"]["kappa"]  # where the definitions left room, and where not
 
 
 #: modes below the F1 target with >= 5 gold positives, reported as they are (README, "MAST gold set"),
-#: never retuned against the held-out half: 1.5 (a single extra verify round after the incident was
-#: explained, and an investigation cut off by a round limit, both R9; the detector counts neither),
-#: 2.5 (a planner pushing a candidate the investigator's own evidence contradicts, R16 read with the
-#: definition; the detector only sees re-proposals of rejected claims), 3.1 (alerts ruled out while their
-#: own service shows the alerted latency, R7 as clarified)
-KNOWN_MISSES = {"all": {"1.5", "2.5"}, "held-out": {"1.5", "3.1"}}
+#: never retuned against the held-out half.  Most misses are the small real models' acting runs, failures
+#: nobody injected: repeats the loop breaker or action consistency blocked (1.3, and 1.4 where the
+#: result was already in the shared state) and calls no step announced (2.6), which the detectors do not
+#: count; 2.5 is a planner pushing a candidate the investigator's own evidence contradicts (R16 read with
+#: the definition); 3.1 alerts ruled out while their own service shows the alerted latency (R7)
+KNOWN_MISSES = {"all": {"1.3", "1.4", "2.5", "2.6"}, "held-out": {"1.3", "1.4", "2.6", "3.1"}}
 
 
 @pytest.mark.parametrize("subset", ["all", "held-out"])
