@@ -326,3 +326,29 @@ def pylist(column: Any) -> list[str]:
         values, idx = as_dictionary(column)
         return [values[i] for i in idx.tolist()]
     return column.to_pylist()
+
+
+#: Rows of Timestamp / Duration text parsed in one call (per-call overhead vs. text held).
+PARSE_ROWS = 1 << 15
+
+
+def _sorted_rows(time: Any, keep: Any) -> Any:
+    """Positions of the kept rows in time order (stable), or ``None`` when that is every row as
+    it stands (recordings are written in time order: no copy then)."""
+    import numpy as np
+
+    if keep.all() and (len(time) < 2 or bool((time[1:] >= time[:-1]).all())):
+        return None
+    rows = np.flatnonzero(keep)
+    return rows[np.argsort(time[rows], kind="stable")]
+
+
+def _reordered(values: Any, order: Any) -> Any:
+    """``values`` (numpy or pyarrow) at the positions ``order`` (``None``: as they are, no copy)."""
+    import pyarrow as pa
+
+    if order is None:
+        return values
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.take(pa.array(order, pa.int64()))
+    return values[order]

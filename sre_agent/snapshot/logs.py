@@ -96,7 +96,7 @@ class LogTable:
 
         from .columns import Coder
         from .timefmt import parse_timestamp_column
-        from .traces import PARSE_ROWS, _reordered, _sorted_rows
+        from .columns import PARSE_ROWS, _reordered, _sorted_rows
 
         batches = table.to_batches() if isinstance(table, pa.Table) else table
         coders = {name: Coder() for name in LOG_DICTIONARY}

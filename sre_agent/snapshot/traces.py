@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Span
+from .columns import PARSE_ROWS, _reordered, _sorted_rows
 from .logs import map_value
 from .tsv import parse_int
 
@@ -56,8 +57,6 @@ SPAN_DICTIONARY = ("TraceId", "SpanName", "SpanKind", "ServiceName", "StatusCode
                    "ResourceAttributes", "Events.Name", "Events.Attributes")
 
 
-#: Rows of Timestamp / Duration text parsed in one call (per-call overhead vs. text held).
-PARSE_ROWS = 1 << 15
 
 
 class SpanTable:
@@ -208,28 +207,6 @@ class SpanTable:
                         coded("service"), self.duration_ns[idx].tolist(), coded("status"), coded("StatusMessage"),
                         coded("SpanAttributes"), coded("ResourceAttributes"), coded("Events.Name"),
                         coded("Events.Attributes")))
-
-
-def _sorted_rows(time: Any, keep: Any) -> Any:
-    """Positions of the kept rows in time order (stable), or ``None`` when that is every row as
-    it stands (recordings are written in time order: no copy then)."""
-    import numpy as np
-
-    if keep.all() and (len(time) < 2 or bool((time[1:] >= time[:-1]).all())):
-        return None
-    rows = np.flatnonzero(keep)
-    return rows[np.argsort(time[rows], kind="stable")]
-
-
-def _reordered(values: Any, order: Any) -> Any:
-    """``values`` (numpy or pyarrow) at the positions ``order`` (``None``: as they are, no copy)."""
-    import pyarrow as pa
-
-    if order is None:
-        return values
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.take(pa.array(order, pa.int64()))
-    return values[order]
 
 
 def _services(service: tuple[list[str], Any], resource: tuple[list[str], Any]) -> tuple[list[str], Any]:
