@@ -29,8 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sre_agent.mast.detectors._index import TraceIndex, _check_calls
-from sre_agent.mast.detectors._verification import stated_verdicts
+from sre_agent.mast.detectors._index import TraceIndex
+from sre_agent.mast.detectors._verification import stated_verdicts, uncited_checks
 from sre_agent.trace import read_trace
 
 FIELDS = ("confirmations", "silent_overrides", "uncited_confirmations", "disputes_open", "disputes_vetoed", "open_at_end")
@@ -47,7 +47,7 @@ def audit(events: list[dict[str, Any]]) -> dict[str, int]:
             continue
         out["confirmations"] += 1
         ent, seq = str(v.get("entity") or ""), int(v["seq"])
-        if any(c.get("passed") and not _check_calls(c) for c in v.get("checks") or []):
+        if uncited_checks(v):
             out["uncited_confirmations"] += 1
         before = [(s, x) for s, x in stated if s < seq and str(x.get("entity") or "") == ent]
         failed_at = before[-1][0] if before and any(isinstance(c, dict) and c.get("passed") is False

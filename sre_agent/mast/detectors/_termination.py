@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ._index import CONCLUDE_ACTIONS, LIMIT_STOPS, VOLUNTARY_STOPS, Detection, TraceIndex, _check_calls
-from ._verification import disputed_confirmations, overridden_verdicts
+from ._verification import disputed_confirmations, overridden_verdicts, uncited_checks
 
 #: stop reasons after which the run cannot be complete although no budget was hit
 UNUSABLE_STOPS = frozenset({"model_unusable"})
@@ -207,5 +207,5 @@ def task_completion(t: TraceIndex) -> bool | None:
     verdicts = t.latest_verdicts(before=int(d["seq"]))
     overturned = {str(v.get("entity")) for _, v in overridden_verdicts(t)} | {str(v.get("entity")) for _, v in disputed_confirmations(t)}
     return all(str((v := verdicts.get(x) or {}).get("verdict")) == "confirmed" and t.tool_backed(v)
-               and all(_check_calls(c) for c in v.get("checks") or [] if c.get("passed")) and x not in overturned
+               and not uncited_checks(v) and x not in overturned
                for x in t.diagnosis_entities())

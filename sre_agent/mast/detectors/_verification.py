@@ -113,6 +113,17 @@ def detect_3_3(t: TraceIndex) -> Detection:
     return Detection(0)
 
 
+def uncited_checks(verification: dict[str, Any]) -> list[str]:
+    """The names of a verification's passed checks that cite no tool call (rule R2 of the gold
+    set's conventions: such a check validated nothing a reader can audit).
+
+    >>> uncited_checks({"checks": [{"check": "a", "passed": True, "call_ids": ["c1"]},
+    ...                            {"check": "b", "passed": True, "call_ids": []}, {"check": "c", "passed": False}]})
+    ['b']
+    """
+    return [str(c.get("check", "?")) for c in verification.get("checks") or [] if c.get("passed") and not _check_calls(c)]
+
+
 def uncited_confirmations(t: TraceIndex) -> list[tuple[dict[str, Any], list[str]]]:
     """Confirmed verifications (by anyone, the gate too) with passed checks that cite no tool call,
     and those checks' names: the confirmation rests on something nobody can audit (rule R2 of the
@@ -127,7 +138,7 @@ def uncited_confirmations(t: TraceIndex) -> list[tuple[dict[str, Any], list[str]
     """
     out: list[tuple[dict[str, Any], list[str]]] = []
     for v in t.of("verification"):
-        names = [str(c.get("check", "?")) for c in v.get("checks") or [] if c.get("passed") and not _check_calls(c)]
+        names = uncited_checks(v)
         if str(v.get("verdict")) == "confirmed" and names:
             out.append((v, names))
     return out
