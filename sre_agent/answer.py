@@ -41,6 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .analysis.topology import POD_CONTROLLER_KINDS
 from .llm.reasoning import CHANGE_SIGNALS, PLAIN_CHANGES, service_of
 
 __all__ = ["Cause", "SECOND_CAUSE_CONFIDENCE", "TIED", "MAX_ALTERNATIVES", "component", "minimal_causes", "share_evidence"]
@@ -91,7 +92,7 @@ def component(entity: str) -> str:
 
 
 #: workload kinds: blamed from its symptoms alone, a workload is named by its running instance
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+WORKLOAD_KINDS = POD_CONTROLLER_KINDS
 
 
 #: states of a Service or workload that follow from its pods' failure (no endpoints, pods unavailable);

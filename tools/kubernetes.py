@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from sre_agent.analysis.analyzer import CHAOS_KINDS, INFRA_NAMESPACES
 from sre_agent.analysis.changes import pod_health, pod_restarts
+from sre_agent.analysis.topology import POD_CONTROLLER_KINDS
 from sre_agent.state import Finding
 
 from .base import Tool, ToolContext, ToolOutput, cut_list
@@ -55,7 +56,7 @@ def list_objects(ctx: ToolContext, args: ListArgs) -> ToolOutput:
 def _spec_view(obj: Any) -> dict[str, Any]:
     spec = obj.body.get("spec") or {}
     kind = obj.kind
-    if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+    if kind in POD_CONTROLLER_KINDS:
         pod = (spec.get("template") or {}).get("spec") or {}
         return {"replicas": spec.get("replicas"), "containers": [
             {"name": c.get("name"), "image": c.get("image"),

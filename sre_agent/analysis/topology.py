@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 
 from ..models import K8sObject
 
+#: the kinds that run pods from a pod template (what an operator edits to change the pods)
+POD_CONTROLLER_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
 
 @dataclass
 class Ownership:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..llm.state_signals import STATE_ANOMALIES, STATE_MECHANISMS
 from ..analysis.claims import acts_on, call_order
+from ..analysis.topology import POD_CONTROLLER_KINDS
 from ..llm.reasoning import canonical
 from ..verdicts import Check, Dispute, disputes, make_check
 from .base import Fix, Intervention, RunView, Verdict
@@ -41,7 +42,7 @@ def recheck(run: Any, entity: str) -> list[Check]:
     ns, kind, name = parts
     findings = run.state.findings()
     own = [(e, f) for e, f in findings if f.entity == entity]
-    if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+    if kind in POD_CONTROLLER_KINDS:
         # a workload's anomaly shows on the pods it owns (their findings list the owner chain)
         own += [(e, f) for e, f in findings if f.entity.split("/")[1:2] == ["Pod"] and entity in f.related]
         # ... and in its callers' failed calls to the Service fronting them (a data store that
