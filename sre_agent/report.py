@@ -192,13 +192,14 @@ def build_report(orch: Any, out: dict[str, Any], config: RunConfig) -> str:
         lines += [f"> **Missing evidence:** no usable data from {', '.join(state.missing_sources)}", ""]
     lines += ["## Root causes", ""]
     roots = [e for e in out["entities"] if e["contributing_factor"]]
+    confirmed = bool(diagnosed(orch))
     if not roots:
         lines += ["No root cause could be confirmed, and no tool found an anomaly.", ""]
-    elif not any(e.get("verified") for e in roots) and not diagnosed(orch):
+    elif not any(e.get("verified") for e in roots) and not confirmed:
         lines += ["> **Unverified:** the run ended before any root cause was confirmed. These are the ranked "
                   "candidates as they stood, **not verified**; their confidence is lowered. Check them before acting.", ""]
     for i, e in enumerate(roots, 1):
-        tag = "" if e.get("verified") or diagnosed(orch) else " — unverified"
+        tag = "" if e.get("verified") or confirmed else " — unverified"
         lines += [f"{i}. **{e['id']}** (confidence {e.get('confidence', 0):.2f}{tag}): {e['reasoning']}"]
         for ev in e["evidence"]:
             lines.append(f"   - {ev}")
