@@ -352,3 +352,11 @@ def _reordered(values: Any, order: Any) -> Any:
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values.take(pa.array(order, pa.int64()))
     return values[order]
+
+
+def _string(column: Any) -> Any:
+    """A text column as plain strings (a dictionary-encoded one decoded, chunks joined)."""
+    import pyarrow as pa
+
+    col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col

@@ -94,9 +94,8 @@ class LogTable:
         import numpy as np
         import pyarrow as pa
 
-        from .columns import Coder
+        from .columns import PARSE_ROWS, Coder, _reordered, _sorted_rows, _string
         from .timefmt import parse_timestamp_column
-        from .columns import PARSE_ROWS, _reordered, _sorted_rows
 
         batches = table.to_batches() if isinstance(table, pa.Table) else table
         coders = {name: Coder() for name in LOG_DICTIONARY}
@@ -110,15 +109,13 @@ class LogTable:
                 pending.clear()
 
         for batch in batches:
-            col = batch.column("Timestamp")
-            pending.append(col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
+            pending.append(_string(batch.column("Timestamp")))
             if sum(len(t) for t in pending) >= PARSE_ROWS:
                 parse_pending()
             for name, coder in coders.items():
                 parts[name].append(coder.encode(batch.column(name)))
             for name in plain_names:
-                col = batch.column(name)
-                parts[name].append(col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
+                parts[name].append(_string(batch.column(name)))
         parse_pending()
         time = np.concatenate(parts["time"]) if parts["time"] else np.zeros(0)
         kept = ~np.isnan(time)

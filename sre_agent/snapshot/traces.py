@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Span
-from .columns import PARSE_ROWS, _reordered, _sorted_rows
+from .columns import PARSE_ROWS, _reordered, _sorted_rows, _string
 from .logs import map_value
 from .tsv import parse_int
 
@@ -234,13 +234,6 @@ def _services(service: tuple[list[str], Any], resource: tuple[list[str], Any]) -
             by_res[ri] = code
         codes[r] = code
     return names, codes
-
-
-def _string(column: Any) -> Any:
-    import pyarrow as pa
-
-    col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
 
 
 def _int_column(column: Any) -> tuple[Any, Any]:
